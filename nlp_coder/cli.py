@@ -1,0 +1,116 @@
+"""The ``nlp-coder`` command line. Each command is a thin wrapper around a library function.
+
+Commands print counts and scores, never report text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, BinaryIO, TextIO
+
+import typer
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Suggest brain MRI CPT codes with evidence."
+)
+logger = logging.getLogger("nlp_coder")
+
+
+def _open_in(path: str) -> BinaryIO:
+    if path == "-":
+        return sys.stdin.buffer
+    if not Path(path).is_file():
+        raise typer.BadParameter(f"no such file: {path}")
+    return open(path, "rb")  # noqa: SIM115
+
+
+def _open_out(path: str) -> TextIO:
+    return sys.stdout if path == "-" else open(path, "w", encoding="utf-8")  # noqa: SIM115
+
+
+@app.command()
+def extract(
+    input_path: Annotated[
+        str, typer.Argument(metavar="IN.jsonl", help="JSONL with id and text per line; - for stdin.")
+    ],
+    output: Annotated[str, typer.Option("--output", "-o", help="Output JSONL; - for stdout.")] = "-",
+    batch_size: Annotated[int, typer.Option(help="Reports per nlp.pipe batch.")] = 64,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Extract the evidence of every report: output lines {"id": ..., "evidence": [...]}."""
+    from nlp_coder.bulk import extract_jsonl
+
+    with _open_in(input_path) as source, _open_out(output) as sink:
+        summary = extract_jsonl(source, sink, batch_size=batch_size, progress=not quiet)
+    typer.echo(f"{summary['ok']} reports extracted, {summary['errors']} errors", err=True)
+    if summary["errors"]:
+        for reason, count in sorted(summary["reasons"].items()):
+            typer.echo(f"  {reason}: {count}", err=True)
+
+
+@app.command("evaluate-extraction")
+def evaluate_extraction(
+    corpus: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Gold corpus JSONL.")] = Path(
+        "corpus/reports.jsonl"
+    ),
+    split: Annotated[str | None, typer.Option(help="train, dev or test (default: all).")] = None,
+    strict: Annotated[bool, typer.Option(help="Exact offsets instead of overlap.")] = False,
+) -> None:
+    """Precision, recall and F1 of extraction against the corpus gold spans, per kind and per value."""
+    from nlp_coder.corpus import load_corpus
+    from nlp_coder.extraction_eval import score_extraction
+    from nlp_coder.pipeline import extract_many
+
+    records = [r for r in load_corpus(corpus, split) if r.get("gold_spans") is not None]
+    predictions = list(extract_many(r["text"] for r in records))
+    scores = score_extraction([r["gold_spans"] for r in records], predictions, strict=strict)
+    mode = "strict (exact offsets)" if strict else "lenient (overlap)"
+    typer.echo(f"{len(records)} reports, split={split or 'all'}, matching {mode}")
+    typer.echo(f"{'row':<26}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}{'pred':>7}")
+    for key, prf in scores.items():
+        indent = "  " if ":" in key else ""
+        typer.echo(
+            f"{indent + key:<26}{prf.precision:>7.3f}{prf.recall:>7.3f}{prf.f1:>7.3f}{prf.support:>9}"
+            f"{prf.true_positives + prf.false_positives:>7}"
+        )
+
+
+@app.command()
+def demo(
+    reports: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="JSONL of sample reports.")
+    ] = None,
+) -> None:
+    """Run the real pipeline on the bundled sample reports and print what it found, report by report."""
+    from nlp_coder.pipeline import extract as run_extract
+
+    path = reports or Path(__file__).resolve().parent / "samples" / "reports.jsonl"
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            evidence = run_extract(record["text"])
+            typer.echo(f"== {record['id']} ({len(evidence)} evidence)")
+            for item in evidence:
+                extra = {
+                    k: v
+                    for k, v in item.attributes.items()
+                    if k in ("phase", "agent", "protocol", "value", "unit")
+                }
+                typer.echo(
+                    f"  {item.kind:<24} {item.assertion:<12} {item.section:<14} [{item.start}:{item.end}] "
+                    f"{item.text!r} {extra if extra else ''}"
+                )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,88 @@
+"""Target matcher: finds the concepts of ``target_rules.json`` and the lexicons, as ``doc.ents``.
+
+Rules follow medspaCy's TargetRule shape (literal, category, optional token pattern, metadata). Literals
+are matched as phrases on lower-cased tokens, patterns with spaCy's Matcher. Overlaps resolve to the
+longest match, as medspaCy's target matcher does. The rule behind each entity is kept so that its
+metadata (agent, sequence, inherent phase, scope...) reaches the evidence.
+"""
+
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from nlp_coder.rules import TargetRuleModel, load_target_rules, split_first_token_sets
+
+__all__ = ["TargetMatcher"]
+
+if not Doc.has_extension("nlp_coder_target_rules"):
+    Doc.set_extension("nlp_coder_target_rules", default=None)
+
+
+class TargetMatcher:
+    """Sets ``doc.ents`` (label = evidence kind) and ``doc._.nlp_coder_target_rules``.
+
+    ``doc._.nlp_coder_target_rules`` maps ``(start_token, end_token)`` of each entity to its rule.
+    """
+
+    def __init__(self, nlp: Language, name: str, rules: str | None = None):
+        self.name = name
+        self._phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._matcher = Matcher(nlp.vocab, validate=True)
+        self._rules: dict[int, TargetRuleModel] = {}
+        self.add(load_target_rules(Path(rules) if rules else None), nlp)
+
+    def add(self, rules: tuple[TargetRuleModel, ...] | list[TargetRuleModel], nlp: Language) -> None:
+        """Add target rules; each gets its own match key so its metadata can be found again."""
+        offset = len(self._rules)
+        for i, rule in enumerate(rules, offset):
+            key = f"nlp_coder_target_{i}"
+            match_id = nlp.vocab.strings.add(key)
+            self._rules[match_id] = rule
+            if rule.pattern is not None:
+                self._matcher.add(key, split_first_token_sets(rule.pattern))
+            else:
+                self._phrase_matcher.add(key, _case_variants(nlp, rule.literal))
+
+    @property
+    def rules(self) -> list[TargetRuleModel]:
+        return list(self._rules.values())
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = []
+        if len(self._matcher):
+            matches += self._matcher(doc)
+        if len(self._phrase_matcher):
+            matches += self._phrase_matcher(doc)
+        spans = [
+            Span(doc, start, end, label=self._rules[match_id].category) for match_id, start, end in matches
+        ]
+        by_position = {(start, end): self._rules[match_id] for match_id, start, end in matches}
+        kept = filter_spans(spans)
+        doc.ents = kept
+        doc._.nlp_coder_target_rules = {(s.start, s.end): by_position[(s.start, s.end)] for s in kept}
+        return doc
+
+
+def _case_variants(nlp: Language, literal: str) -> list[Doc]:
+    """Docs for a literal as written, upper-cased and capitalised, when they tokenise differently.
+
+    Matching is on lower-cased tokens, but tokenizer exceptions are case-sensitive ("w/o" is one token,
+    "W/O" three), so "W/O CONTRAST" needs its own phrase pattern.
+    """
+    docs: dict[tuple[str, ...], Doc] = {}
+    for variant in (literal, literal.upper(), literal.capitalize(), literal.lower()):
+        doc = nlp.make_doc(variant)
+        docs.setdefault(tuple(t.lower_ for t in doc), doc)
+    return list(docs.values())
+
+
+@Language.factory(
+    "nlp_coder_target_matcher",
+    default_config={"rules": None},
+    assigns=["doc.ents", "doc._.nlp_coder_target_rules"],
+)
+def make_target_matcher(nlp: Language, name: str, rules: str | None) -> TargetMatcher:
+    return TargetMatcher(nlp, name, rules=rules)

@@ -1,0 +1,39 @@
+"""spaCy's English tokenizer, with the splits radiology text needs.
+
+Doses are written "7.5mL", "15cc", "0.1mmol/kg" as often as "7.5 mL"; post-contrast shorthand is
+"T1+C". Splitting units and "+" the same way whatever the spacing lets one phrase rule match all forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import spacy
+from spacy.language import Language
+from spacy.tokenizer import Tokenizer
+from spacy.util import compile_infix_regex, compile_suffix_regex
+
+__all__ = ["create_tokenizer"]
+
+_UNIT_SUFFIX = r"(?<=[0-9])(?:[mM][lL][sS]?|[cC][cC]|[mM][mM][oO][lL]|[mM][gG])"
+_PLUS_INFIX = r"(?<=[A-Za-z0-9])\+(?=[A-Za-z])"
+_UNIT_INFIX = r"(?<=[0-9])(?=(?:[mM][lL]|[cC][cC]|[mM][mM][oO][lL])(?:/|$))"
+
+
+@spacy.registry.tokenizers("nlp_coder.tokenizer.v1")
+def create_tokenizer() -> Callable[[Language], Tokenizer]:
+    def make(nlp: Language) -> Tokenizer:
+        defaults = nlp.Defaults
+        suffixes = list(defaults.suffixes or []) + [_UNIT_SUFFIX]
+        infixes = list(defaults.infixes or []) + [_PLUS_INFIX, _UNIT_INFIX]
+        return Tokenizer(
+            nlp.vocab,
+            rules=defaults.tokenizer_exceptions,
+            prefix_search=spacy.util.compile_prefix_regex(defaults.prefixes).search,
+            suffix_search=compile_suffix_regex(suffixes).search,
+            infix_finditer=compile_infix_regex(infixes).finditer,
+            token_match=defaults.token_match,
+            url_match=defaults.url_match,
+        )
+
+    return make

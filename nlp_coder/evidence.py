@@ -1,0 +1,133 @@
+"""Turn a processed Doc into typed evidence: the only place that reads spaCy objects for output.
+
+Assertion is decided per evidence from its ConText modifiers and its section:
+
+* a rule may fix the assertion itself ("non-contrast" is negated by its own form);
+* COMPARISON is historical and RECOMMENDATION hypothetical whatever the sentence says;
+* otherwise negated > hypothetical > historical > affirmed, from the modifiers ConText attached.
+
+Sequences also get a phase (pre, post, both, unspecified) from the nearest phase modifier, unless their
+own form carries it ("T1+C").
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Any
+
+from spacy.tokens import Doc, Span
+
+from nlp_coder.components.sections import section_at
+from nlp_coder.types import Evidence
+
+__all__ = ["doc_to_evidence"]
+
+NEGATED = "NEGATED_EXISTENCE"
+HYPOTHETICAL = "HYPOTHETICAL"
+HISTORICAL = "HISTORICAL"
+PHASES = {"PHASE_PRE": "pre", "PHASE_POST": "post", "PHASE_BOTH": "both"}
+SECTION_ASSERTION = {"comparison": "historical", "recommendation": "hypothetical"}
+# Kinds that only mean something next to a contrast mention in the same sentence.
+CONTRAST_ATTACHED = frozenset({"contrast_dose", "contrast_route"})
+
+_DOSE = re.compile(
+    r"(?P<value>\d+(?:[.,]\d+)?)\s*(?P<unit>mmol\s*/\s*kg|mmol|ml|mls|cc|milliliters?|millilitres?|mg/kg)",
+    re.IGNORECASE,
+)
+
+
+def _assertion(kind: str, section: str, categories: set[str], forced: str | None) -> str:
+    if section in SECTION_ASSERTION and kind != "indication":
+        return SECTION_ASSERTION[section]
+    if forced == "negated" and not categories & {HYPOTHETICAL, HISTORICAL}:
+        return forced  # "non-contrast" is negated by its form, unless it was a prior or a planned exam
+    if forced and forced != "negated":
+        return forced
+    if NEGATED in categories:
+        return "negated"
+    if HYPOTHETICAL in categories:
+        return "hypothetical"
+    if HISTORICAL in categories:
+        return "historical"
+    return "affirmed"
+
+
+def _phase(ent: Span) -> str:
+    best: tuple[int, str] | None = None
+    for modifier in ent._.modifiers:
+        phase = PHASES.get(modifier.category.upper())
+        if phase is None:
+            continue
+        mod_start, mod_end = modifier.modifier_span
+        distance = ent.start - mod_end if mod_end <= ent.start else mod_start - ent.end
+        if best is None or distance < best[0]:
+            best = (distance, phase)
+    return best[1] if best else "unspecified"
+
+
+def _dose_attributes(text: str) -> dict[str, Any]:
+    match = _DOSE.search(text)
+    if match is None:
+        lowered = text.lower()
+        for word in ("half", "single", "double", "full", "standard", "quarter", "triple"):
+            if word in lowered:
+                return {"dose": word}
+        return {}
+    unit = re.sub(r"\s+", "", match.group("unit").lower())
+    unit = {"cc": "mL", "ml": "mL", "mls": "mL", "milliliter": "mL", "milliliters": "mL"}.get(unit, unit)
+    unit = {"millilitre": "mL", "millilitres": "mL"}.get(unit, unit)
+    return {"value": float(match.group("value").replace(",", ".")), "unit": unit}
+
+
+def _metadata(rules: dict[tuple[int, int], Any], ent: Span) -> dict[str, Any]:
+    rule = rules.get((ent.start, ent.end))
+    return rule.metadata if rule is not None else {}
+
+
+def doc_to_evidence(doc: Doc) -> list[Evidence]:
+    """The evidence list of a Doc processed by :func:`nlp_coder.pipeline.build_nlp`."""
+    sections = doc._.nlp_coder_sections or []
+    starts = [s.header_start for s in sections]
+    header_spans = [(s.header_start, s.header_end) for s in sections if s.header_end > s.header_start]
+    rules = doc._.nlp_coder_target_rules or {}
+    ents = list(doc.ents)
+    sent_starts = doc._.nlp_coder_sent_starts or [0]
+    sentence = {ent.start: bisect_right(sent_starts, ent.start) for ent in ents}
+    contrast_sentences = {sentence[ent.start] for ent in ents if ent.label_ == "contrast_administration"}
+    modality_sentences = {
+        sentence[ent.start]
+        for ent in ents
+        if ent.label_ == "exam_scope" and "modality" in _metadata(rules, ent)
+    }
+    evidence: list[Evidence] = []
+    for ent in ents:
+        kind = ent.label_
+        start, end = ent.start_char, ent.end_char
+        if any(h_start <= start and end <= h_end for h_start, h_end in header_spans):
+            continue  # the header word "CONTRAST:" names a section, it is not a mention
+        if kind in CONTRAST_ATTACHED and sentence[ent.start] not in contrast_sentences:
+            continue
+        metadata = dict(_metadata(rules, ent))
+        if kind == "exam_scope" and "region" in metadata and sentence[ent.start] not in modality_sentences:
+            continue  # "the orbits are normal" is anatomy; "MRI of the orbits" is a scope
+        forced = metadata.pop("assertion", None)
+        section = section_at(sections, start, starts)
+        categories = {m.category.upper() for m in ent._.modifiers}
+        attributes: dict[str, Any] = metadata
+        if kind == "sequence":
+            attributes.setdefault("phase", _phase(ent))
+        elif kind == "contrast_dose":
+            attributes.update(_dose_attributes(ent.text))
+        evidence.append(
+            Evidence(
+                kind=kind,
+                text=ent.text,
+                start=start,
+                end=end,
+                section=section,
+                assertion=_assertion(kind, section, categories, forced),
+                attributes=attributes,
+            )
+        )
+    return evidence

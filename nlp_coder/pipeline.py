@@ -1,0 +1,132 @@
+"""The one place the spaCy/medspaCy pipeline is assembled, and the extraction entry points.
+
+tokenizer → sections → sentences → target matcher → ConText (medspaCy) → evidence
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from nlp_coder import components  # noqa: F401  (registers the nlp_coder_* factories)
+from nlp_coder.errors import InputError
+from nlp_coder.evidence import doc_to_evidence
+from nlp_coder.rules import load_context_rules, split_first_token_sets
+from nlp_coder.types import Evidence
+
+__all__ = ["MAX_CHARS", "build_nlp", "extract", "extract_many", "get_nlp", "validate_text"]
+
+logger = logging.getLogger(__name__)
+
+# spaCy's own default limit; far above any real report (the API applies a lower, configurable one).
+MAX_CHARS = 1_000_000
+
+
+def _silence_medspacy_logging() -> None:
+    # medspaCy's package import pulls in PyRuSH, which logs every token it sees through loguru at
+    # DEBUG: report text must never reach a log, so its logger is disabled even though we do not use it.
+    try:
+        from loguru import logger as loguru_logger
+    except ImportError:  # pragma: no cover - loguru comes with medspaCy
+        return
+    for name in ("PyRuSH", "medspacy", "quickumls"):
+        loguru_logger.disable(name)
+
+
+def build_nlp(
+    target_rules: Path | None = None,
+    context_rules: Path | None = None,
+    section_rules: Path | None = None,
+    phase_rules: Path | None = None,
+) -> Language:
+    """Assemble the extraction pipeline (rule files default to the packaged ones)."""
+    from medspacy.context import ConText
+
+    _silence_medspacy_logging()
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "nlp_coder.tokenizer.v1"}}})
+    nlp.max_length = MAX_CHARS
+    nlp.add_pipe("nlp_coder_sectionizer", config={"rules": str(section_rules) if section_rules else None})
+    nlp.add_pipe("nlp_coder_sentences")
+    nlp.add_pipe("nlp_coder_target_matcher", config={"rules": str(target_rules) if target_rules else None})
+    # Two ConText passes: assertion (negated/hypothetical/historical) and the phase of sequences
+    # (pre/post/both). Their cues overlap ("without" negates, "without contrast" marks a pre-contrast
+    # sequence) and ConText keeps only the longest of overlapping modifiers, so they cannot share a pass.
+    for name, rules_path in (("nlp_coder_assertion", context_rules), ("nlp_coder_phase", phase_rules)):
+        context: ConText = nlp.add_pipe(
+            "medspacy_context",
+            name=name,
+            config={"rules": None, "span_attrs": None, "prune_on_modifier_overlap": True},
+        )
+        context.add(
+            _context_rules(
+                rules_path, "context_rules.json" if name == "nlp_coder_assertion" else "phase_rules.json"
+            )
+        )
+    return nlp
+
+
+def _context_rules(path: Path | None, default_name: str) -> list:
+    from medspacy.context import ConTextRule
+
+    return [
+        ConTextRule(
+            literal=rule.literal,
+            category=rule.category,
+            pattern=pattern,
+            direction=rule.direction,
+            allowed_types=set(rule.allowed_types) if rule.allowed_types else None,
+            excluded_types=set(rule.excluded_types) if rule.excluded_types else None,
+            max_scope=rule.max_scope,
+            terminated_by=set(rule.terminated_by) if rule.terminated_by else None,
+            metadata=rule.metadata,
+        )
+        for rule in load_context_rules(path, default_name)
+        # one ConTextRule per first-token alternative: same matches, much cheaper matching
+        for pattern in (split_first_token_sets(rule.pattern) if rule.pattern else [None])
+    ]
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    """The default pipeline, built once per process."""
+    return build_nlp()
+
+
+def validate_text(text: object, max_chars: int = MAX_CHARS) -> str:
+    """Return ``text`` if it is an acceptable report, else raise InputError (never quoting it)."""
+    if not isinstance(text, str):
+        raise InputError(f"report text must be a string, got {type(text).__name__}")
+    if len(text) > max_chars:
+        raise InputError(f"report text is {len(text)} characters; the limit is {max_chars}")
+    return text
+
+
+def extract(text: str, nlp: Language | None = None) -> list[Evidence]:
+    """The evidence of one report, ordered by position.
+
+    Args:
+        text: the report text exactly as received; offsets of the evidence index into it.
+        nlp: a pipeline from :func:`build_nlp` (default: the packaged rules).
+
+    Returns:
+        The evidence list; empty for an empty or blank text.
+    """
+    text = validate_text(text)
+    if not text.strip():
+        return []
+    return doc_to_evidence((nlp or get_nlp())(text))
+
+
+def extract_many(
+    texts: Iterable[str], nlp: Language | None = None, batch_size: int = 64
+) -> Iterator[list[Evidence]]:
+    """Evidence for many reports, in order (batched through ``nlp.pipe``)."""
+    pipeline = nlp or get_nlp()
+    validated = (validate_text(t) for t in texts)
+    for doc in pipeline.pipe(validated, batch_size=batch_size):
+        yield doc_to_evidence(doc) if doc.text.strip() else []

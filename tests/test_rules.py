@@ -1,0 +1,51 @@
+"""Rule files are data: they validate, and a bad file fails loudly without quoting text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp_coder import RuleFileError, build_nlp, extract
+from nlp_coder.rules import load_context_rules, load_section_rules, load_target_rules
+
+
+def test_packaged_rules_load():
+    assert len(load_target_rules()) > 500
+    assert len(load_context_rules()) > 100
+    assert len(load_context_rules(None, "phase_rules.json")) > 50
+    assert {r.category for r in load_section_rules()} >= {"exam", "technique", "comparison", "addendum"}
+
+
+def test_unknown_key_is_rejected(tmp_path):
+    path = tmp_path / "target_rules.json"
+    path.write_text(json.dumps({"target_rules": [{"literal": "x", "category": "c", "colour": "red"}]}))
+    with pytest.raises(RuleFileError, match="record 0 invalid"):
+        load_target_rules(path)
+
+
+def test_wrong_top_level_key_is_rejected(tmp_path):
+    path = tmp_path / "context_rules.json"
+    path.write_text(json.dumps({"rules": []}))
+    with pytest.raises(RuleFileError, match="top-level key"):
+        load_context_rules(path)
+
+
+def test_custom_target_rules_file(tmp_path):
+    path = tmp_path / "targets.json"
+    path.write_text(
+        json.dumps(
+            {
+                "target_rules": [
+                    {
+                        "literal": "wonderdye",
+                        "category": "contrast_administration",
+                        "metadata": {"agent": "test"},
+                    }
+                ]
+            }
+        )
+    )
+    nlp = build_nlp(target_rules=path)
+    (item,) = extract("Axial T1 after wonderdye.", nlp=nlp)
+    assert item.attributes == {"agent": "test"}

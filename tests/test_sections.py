@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+
+from nlp_coder import extract
+from tests.conftest import find
+
+
+@pytest.mark.parametrize(
+    ("report", "span", "section"),
+    [
+        ("TECHNIQUE: Axial T2.\nIMPRESSION: Normal.", "T2", "technique"),
+        ("technique\nAxial T2 images.\n", "T2", "technique"),
+        ("Technique - axial T2 images.", "T2", "technique"),
+        ("FINDINGS Normal. IMPRESSION Normal T2 signal.", "T2", "impression"),
+        ("Reason for exam: seizure.\nProtocol: FLAIR.", "FLAIR", "technique"),
+        ("Clinical details: headache. Report: FLAIR hyperintensity.", "FLAIR", "findings"),
+        ("MRI BRAIN WITHOUT CONTRAST\nAxial T2 and FLAIR images were obtained.", "T2", "body"),
+        ("MRI BRAIN WITHOUT CONTRAST\nAxial T2 and FLAIR images were obtained.", "MRI", "exam"),
+        ("Comparison: 2021.\nFindings are normal on T2.", "T2", "comparison"),
+    ],
+)
+def test_sections(report, span, section):
+    assert find(extract(report), span).section == section
+
+
+def test_prose_word_is_not_a_header():
+    # "Findings are normal" starts a sentence, it is not the FINDINGS header
+    evidence = extract("TECHNIQUE: Axial T2. Findings are normal on FLAIR.")
+    assert find(evidence, "FLAIR").section == "technique"

@@ -1,0 +1,309 @@
+"""The traps of DESIGN §2, each in several wordings: the exact evidence a coder would see."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp_coder import extract
+from tests.conftest import find, kinds
+
+CA = "contrast_administration"
+
+
+def assertions(text: str, kind: str = CA) -> dict[str, str]:
+    return {e.text: e.assertion for e in extract(text) if e.kind == kind}
+
+
+@pytest.mark.parametrize(
+    ("report", "span", "expected"),
+    [
+        (
+            "TECHNIQUE: Multiplanar images of the brain. No contrast was administered.",
+            "No contrast was administered",
+            "negated",
+        ),
+        ("TECHNIQUE: Routine sequences without intravenous contrast.", "contrast", "negated"),
+        ("Non-contrast MRI of the brain was performed.", "Non-contrast", "negated"),
+        ("CONTRAST: None.", "CONTRAST: None", "negated"),
+        (
+            "TECHNIQUE: T1, T2 and FLAIR. Gadolinium was not given due to renal failure.",
+            "Gadolinium was not given",
+            "negated",
+        ),
+        (
+            "TECHNIQUE: T1 and FLAIR. Intravenous gadolinium was withheld because of pregnancy.",
+            "gadolinium",
+            "negated",
+        ),
+        (
+            "IMPRESSION: Enhancement cannot be assessed without contrast.",
+            "Enhancement cannot be assessed",
+            "negated",
+        ),
+        ("The patient declined IV contrast.", "contrast", "negated"),
+    ],
+)
+def test_negated_contrast(report, span, expected):
+    evidence = extract(report)
+    item = find(evidence, span, CA)
+    assert item.assertion == expected
+    assert report[item.start : item.end] == span
+
+
+@pytest.mark.parametrize(
+    ("report", "span"),
+    [
+        (
+            "COMPARISON: MRI brain with and without contrast 03/02/2024.\nTECHNIQUE: T1, T2, FLAIR.",
+            "with and without contrast",
+        ),
+        (
+            "COMPARISON: Prior gadolinium-enhanced MRI dated 1/1/2023.\nFINDINGS: Normal.",
+            "gadolinium-enhanced",
+        ),
+        ("Priors: Outside MRI with gadolinium, 2019.\nTechnique: axial T2 and FLAIR.", "with gadolinium"),
+        ("Compared with the prior post-contrast study from 2021, no change.", "post-contrast"),
+    ],
+)
+def test_comparison_contrast_is_historical(report, span):
+    assert find(extract(report), span, CA).assertion == "historical"
+
+
+@pytest.mark.parametrize(
+    ("report", "span"),
+    [
+        ("IMPRESSION: Normal. Recommend MRI with contrast if clinically indicated.", "with contrast"),
+        (
+            "IMPRESSION: Small lesion. Post-contrast imaging could be performed for further characterization.",
+            "Post-contrast",
+        ),
+        (
+            "RECOMMENDATION: Follow-up MRI brain without and with gadolinium in 3 months.",
+            "without and with gadolinium",
+        ),
+        ("Consider repeat examination with gadolinium.", "with gadolinium"),
+    ],
+)
+def test_recommended_contrast_is_hypothetical(report, span):
+    assert find(extract(report), span, CA).assertion == "hypothetical"
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "HISTORY: Headache. Contrast allergy.\nTECHNIQUE: Noncontrast T1, T2, FLAIR.",
+        "Clinical history: seizures; allergic to gadolinium.\nNo contrast was given.",
+        "INDICATION: MS. Allergy to contrast, premedicated per protocol.\nTECHNIQUE: pre and post contrast T1.",
+    ],
+)
+def test_contrast_allergy_is_not_administration(report):
+    evidence = extract(report)
+    allergy = kinds(evidence, "contrast_allergy")
+    assert allergy, "allergy history must be recognised"
+    for item in allergy:
+        # the allergy mention itself never counts as contrast given
+        assert not any(e.kind == CA and e.start <= item.start < e.end for e in evidence)
+
+
+@pytest.mark.parametrize(
+    ("report", "span", "agent"),
+    [
+        ("After IV injection of 7.5 mL Gadavist, axial T1 images.", "Gadavist", "gadobutrol"),
+        ("Contrast: gadoterate meglumine 15 mL IV.", "gadoterate meglumine", "gadoterate"),
+        ("Post-contrast images after 10 cc ProHance.", "ProHance", "gadoteridol"),
+        ("Gd-DOTA 0.1 mmol/kg was injected.", "Gd-DOTA", "gadoterate"),
+        ("MultiHance 15mL IV given.", "MultiHance", "gadobenate"),
+    ],
+)
+def test_agent_by_brand_or_generic(report, span, agent):
+    item = find(extract(report), span, CA)
+    assert item.attributes["agent"] == agent
+    assert item.assertion == "affirmed"
+
+
+@pytest.mark.parametrize(
+    ("report", "value", "unit"),
+    [
+        ("After IV injection of 7.5 mL Gadavist, axial T1.", 7.5, "mL"),
+        ("Gadavist 7.5mL IV.", 7.5, "mL"),
+        ("15 cc of gadolinium was given intravenously.", 15.0, "mL"),
+        ("Dotarem 0.1 mmol/kg IV.", 0.1, "mmol/kg"),
+    ],
+)
+def test_dose(report, value, unit):
+    (dose,) = kinds(extract(report), "contrast_dose")
+    assert (dose.attributes["value"], dose.attributes["unit"]) == (value, unit)
+
+
+@pytest.mark.parametrize(
+    ("report", "sequence_text", "phase"),
+    [
+        ("Sagittal T1, axial T2 FLAIR. Axial T1 C+ and coronal T1 C+.", "T1 C+", "post"),
+        ("MPRAGE pre and post.", "MPRAGE", "both"),
+        ("Post-gadolinium axial T1 images were obtained.", "T1", "post"),
+        ("Pre-contrast sagittal T1 images.", "T1", "pre"),
+        ("Axial FLAIR and DWI, followed by post-contrast axial T1.", "FLAIR", "pre"),
+        ("Axial T1 images were obtained before and after gadolinium.", "T1", "both"),
+        ("T1+C shows a ring-enhancing lesion.", "T1+C", "post"),
+        ("After administration of 10 mL MultiHance, coronal T1 images were acquired.", "T1", "post"),
+    ],
+)
+def test_sequence_phase(report, sequence_text, phase):
+    assert find(extract(report), sequence_text, "sequence").attributes["phase"] == phase
+
+
+@pytest.mark.parametrize(
+    ("report", "span", "assertion"),
+    [
+        (
+            "MRI BRAIN WITHOUT CONTRAST\nTECHNIQUE: T1, T2, FLAIR, DWI. NO CONTRAST WAS ADMINISTERED.",
+            "NO CONTRAST WAS ADMINISTERED",
+            "negated",
+        ),
+        ("MRI BRAIN W/WO CONTRAST. POST CONTRAST T1 SHOWS NO ENHANCEMENT.", "POST CONTRAST", "affirmed"),
+        ("EXAM: MRI BRAIN WITH AND WITHOUT GADOLINIUM", "WITH AND WITHOUT GADOLINIUM", "affirmed"),
+    ],
+)
+def test_all_caps(report, span, assertion):
+    assert find(extract(report), span, CA).assertion == assertion
+
+
+@pytest.mark.parametrize(
+    ("report", "span"),
+    [
+        ("Axial T1 after 15 mL gadolinum.", "gadolinum"),
+        ("MRI brain withand without contast.", "withand without contast"),
+        ("MRI brain withand without gadolinium.", "withand without"),
+        ("Post contast T1 images show no enhancement.", "Post contast"),
+        ("MRI BRAIN W/ AND W/O CONTRAST", "W/ AND W/O CONTRAST"),
+    ],
+)
+def test_typos(report, span):
+    find(extract(report), span, CA)
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "Clinical details: headaches. Technique: MR brain following intravenous gadolinium. Opinion: no tumour.",
+        "MR head pre- and post-gadolinium. Findings: no intracranial haemorrhage or oedema.",
+        "Sequences: sagittal T1, axial T2, FLAIR, DWI and post-gadolinium T1. Conclusion: normal.",
+    ],
+)
+def test_british_spelling_reports(report):
+    assert any(e.kind == CA and e.assertion == "affirmed" for e in extract(report))
+
+
+def test_title_with_and_without_but_not_given():
+    report = (
+        "EXAM: MRI BRAIN WITH AND WITHOUT CONTRAST\n"
+        "TECHNIQUE: Sagittal T1, axial T2, FLAIR and DWI. IV access could not be obtained; contrast was not administered.\n"
+        "IMPRESSION: Normal noncontrast examination."
+    )
+    evidence = extract(report)
+    title = find(evidence, "WITH AND WITHOUT CONTRAST", CA)
+    assert (title.section, title.assertion) == ("exam", "affirmed")
+    performed = find(evidence, "contrast was not administered", CA)
+    assert (performed.section, performed.assertion) == ("technique", "negated")
+
+
+def test_title_without_but_contrast_added():
+    report = (
+        "EXAM: MRI brain without contrast\n"
+        "TECHNIQUE: Axial T2, FLAIR and DWI. Because of an unexpected mass, 7 mL Gadavist was given and post-contrast "
+        "axial and coronal T1 images were obtained.\n"
+    )
+    evidence = extract(report)
+    assert find(evidence, "contrast", CA).assertion == "negated"
+    assert find(evidence, "Gadavist", CA).assertion == "affirmed"
+    assert find(evidence, "T1", "sequence").attributes["phase"] == "post"
+
+
+@pytest.mark.parametrize(
+    ("report", "span"),
+    [
+        (
+            "MRI BRAIN\nTECHNIQUE: Non-contrast T1, T2, FLAIR.\nADDENDUM: 15 mL MultiHance was given; post-contrast images reviewed.",
+            "MultiHance",
+        ),
+        (
+            "Exam: MRI head without contrast.\nAddendum: Correction, post-contrast T1 images were obtained after gadolinium.",
+            "after gadolinium",
+        ),
+        (
+            "FINDINGS: Normal.\n\nADDENDUM #1\nContrast was administered and post-contrast sequences are unremarkable.",
+            "Contrast was administered",
+        ),
+    ],
+)
+def test_addendum_is_its_own_section(report, span):
+    item = find(extract(report), span, CA)
+    assert (item.section, item.assertion) == ("addendum", "affirmed")
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "DSC perfusion was performed during a bolus of 7.5 mL gadobutrol.",
+        "Dynamic susceptibility contrast perfusion imaging was performed.",
+        "Perfusion: DSC with rCBV maps.",
+    ],
+)
+def test_perfusion_bolus_is_post_contrast(report):
+    perfusion = [e for e in kinds(extract(report), "sequence") if e.attributes["sequence"] == "perfusion_dsc"]
+    assert perfusion and all(p.attributes["phase"] == "post" for p in perfusion)
+    assert all(p.attributes.get("contrast_bolus") for p in perfusion)
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        (
+            "EXAM: MRI PITUITARY W/WO\nTECHNIQUE: Coronal T2, then dynamic coronal T1 during gadolinium injection.",
+            "sella",
+        ),
+        ("MRI IACs with and without contrast. CISS through the internal auditory canals.", "iac"),
+        ("CT head without and with contrast.", None),
+        ("MRI ORBITS W/WO CONTRAST", "orbit"),
+        ("MRI CERVICAL SPINE WITHOUT CONTRAST", "spine"),
+    ],
+)
+def test_exam_scope_regions(report, expected):
+    regions = {
+        e.attributes["region"] for e in kinds(extract(report), "exam_scope") if "region" in e.attributes
+    }
+    if expected:
+        assert expected in regions
+    modalities = {
+        e.attributes["modality"] for e in kinds(extract(report), "exam_scope") if "modality" in e.attributes
+    }
+    assert modalities, "a modality cue must be found"
+
+
+@pytest.mark.parametrize(
+    ("report", "abort_type"),
+    [
+        ("The exam was discontinued after the localizer because of claustrophobia.", "discontinued"),
+        ("Limited exam: only sagittal T1 and axial DWI were obtained.", "reduced"),
+        ("Images are motion-degraded but the protocol was completed.", "motion"),
+    ],
+)
+def test_abort_cues(report, abort_type):
+    assert abort_type in {e.attributes["abort_type"] for e in kinds(extract(report), "abort")}
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "Post-contrast imaging only; pre-contrast images were obtained at the outside facility yesterday.",
+        "MRI BRAIN POST CONTRAST ONLY",
+        "The patient returned for post-gadolinium sequences.",
+    ],
+)
+def test_post_contrast_only_cues(report):
+    assert kinds(extract(report), "post_contrast_only")
+
+
+def test_image_contrast_is_not_iv_contrast():
+    evidence = extract("Gray-white matter contrast is preserved. Phase contrast CSF flow study is normal.")
+    assert not kinds(evidence, CA)
