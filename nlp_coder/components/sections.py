@@ -45,10 +45,14 @@ def _build_regex(rules: tuple[SectionRuleModel, ...]) -> re.Pattern[str]:
     # Spaces inside a header may be any run of spaces ("REASON  FOR EXAM").
     alternatives = "|".join(lit.replace(r"\ ", r"[ \t]+") for lit in literals)
     return re.compile(
-        r"(?:^|(?<=[.!?][ \t])|(?<=[.!?][ \t]{2}))[ \t]*(?:[-*#>\u2022][ \t]*)?"
+        r"[ \t]*(?:[-*#>\u2022][ \t]*)?"
         rf"(?P<header>{alternatives})(?P<tail>[ \t]*(?::|[ \t]-[ \t])|[ \t]*(?=\r?\n|$)|(?=[ \t]+\S))",
-        re.IGNORECASE | re.MULTILINE,
+        re.IGNORECASE,
     )
+
+
+# Where a header may start: the start of a line, or after a sentence end on the same line.
+_CANDIDATES = re.compile(r"^|(?<=\n)|(?<=[.!?][ \t])|(?<=[.!?][ \t]{2})")
 
 
 class Sectionizer:
@@ -64,7 +68,10 @@ class Sectionizer:
     def find_sections(self, text: str) -> list[Section]:
         """Sections of a text (usable without a Doc)."""
         found: list[tuple[str, int, int]] = []
-        for match in self._regex.finditer(text):
+        for candidate in _CANDIDATES.finditer(text):
+            match = self._regex.match(text, candidate.start())
+            if match is None:
+                continue
             header = match.group("header")
             tail = match.group("tail")
             key = re.sub(r"\s+", " ", header.lower())
