@@ -18,7 +18,6 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
-from nlp_coder.components.sections import section_at
 from nlp_coder.types import Evidence
 
 __all__ = ["doc_to_evidence"]
@@ -53,9 +52,9 @@ def _assertion(kind: str, section: str, categories: set[str], forced: str | None
     return "affirmed"
 
 
-def _phase(ent: Span) -> str:
+def _phase(ent: Span, modifiers: tuple[Any, ...]) -> str:
     best: tuple[int, str] | None = None
-    for modifier in ent._.modifiers:
+    for modifier in modifiers:
         phase = PHASES.get(modifier.category.upper())
         if phase is None:
             continue
@@ -88,41 +87,39 @@ def _metadata(rules: dict[tuple[int, int], Any], ent: Span) -> dict[str, Any]:
 def doc_to_evidence(doc: Doc) -> list[Evidence]:
     """The evidence list of a Doc processed by :func:`nlp_coder.pipeline.build_nlp`."""
     sections = doc._.nlp_coder_sections or []
-    starts = [s.header_start for s in sections]
-    header_spans = [(s.header_start, s.header_end) for s in sections if s.header_end > s.header_start]
+    section_starts = [s.header_start for s in sections]
     rules = doc._.nlp_coder_target_rules or {}
-    ents = list(doc.ents)
     sent_starts = doc._.nlp_coder_sent_starts or [0]
-    sentence = {ent.start: bisect_right(sent_starts, ent.start) for ent in ents}
-    contrast_sentences = {sentence[ent.start] for ent in ents if ent.label_ == "contrast_administration"}
-    modality_sentences = {
-        sentence[ent.start]
-        for ent in ents
-        if ent.label_ == "exam_scope" and "modality" in _metadata(rules, ent)
-    }
+    text = doc.text
+    ents = [
+        (ent, ent.label_, ent.start_char, ent.end_char, bisect_right(sent_starts, ent.start), _metadata(rules, ent))
+        for ent in doc.ents
+    ]
+    contrast_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "contrast_administration"}
+    modality_sentences = {sent for _, kind, _, _, sent, meta in ents if kind == "exam_scope" and "modality" in meta}
     evidence: list[Evidence] = []
-    for ent in ents:
-        kind = ent.label_
-        start, end = ent.start_char, ent.end_char
-        if any(h_start <= start and end <= h_end for h_start, h_end in header_spans):
+    for ent, kind, start, end, sent, rule_metadata in ents:
+        index = bisect_right(section_starts, start) - 1
+        section = sections[index].category if index >= 0 else "body"
+        if index >= 0 and end <= sections[index].header_end:
             continue  # the header word "CONTRAST:" names a section, it is not a mention
-        if kind in CONTRAST_ATTACHED and sentence[ent.start] not in contrast_sentences:
+        if kind in CONTRAST_ATTACHED and sent not in contrast_sentences:
             continue
-        metadata = dict(_metadata(rules, ent))
-        if kind == "exam_scope" and "region" in metadata and sentence[ent.start] not in modality_sentences:
+        if kind == "exam_scope" and "region" in rule_metadata and sent not in modality_sentences:
             continue  # "the orbits are normal" is anatomy; "MRI of the orbits" is a scope
-        forced = metadata.pop("assertion", None)
-        section = section_at(sections, start, starts)
-        categories = {m.category.upper() for m in ent._.modifiers}
-        attributes: dict[str, Any] = metadata
+        attributes: dict[str, Any] = dict(rule_metadata)
+        forced = attributes.pop("assertion", None)
+        modifiers = ent._.modifiers
+        categories = {m.category.upper() for m in modifiers}
+        span_text = text[start:end]
         if kind == "sequence":
-            attributes.setdefault("phase", _phase(ent))
+            attributes.setdefault("phase", _phase(ent, modifiers))
         elif kind == "contrast_dose":
-            attributes.update(_dose_attributes(ent.text))
+            attributes.update(_dose_attributes(span_text))
         evidence.append(
             Evidence(
                 kind=kind,
-                text=ent.text,
+                text=span_text,
                 start=start,
                 end=end,
                 section=section,
