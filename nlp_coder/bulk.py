@@ -61,9 +61,7 @@ def parse_records(
             yield line_no, record_id, text, None
 
 
-def extract_jsonl(
-    source: BinaryIO, sink: TextIO, batch_size: int = 64, progress: bool = True
-) -> dict[str, Any]:
+def extract_jsonl(source: BinaryIO, sink: TextIO, batch_size: int = 64, progress: bool = True) -> dict[str, Any]:
     """Extract every record of ``source`` into ``sink``, in input order; returns a summary of counts."""
     from tqdm import tqdm
 

@@ -15,9 +15,7 @@ import typer
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Suggest brain MRI CPT codes with evidence."
-)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Suggest brain MRI CPT codes with evidence.")
 logger = logging.getLogger("nlp_coder")
 
 
@@ -82,9 +80,7 @@ def evaluate_extraction(
 
 @app.command()
 def demo(
-    reports: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help="JSONL of sample reports.")
-    ] = None,
+    reports: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="JSONL of sample reports.")] = None,
 ) -> None:
     """Run the real pipeline on the bundled sample reports and print what it found, report by report."""
     from nlp_coder.pipeline import extract as run_extract
@@ -97,9 +93,7 @@ def demo(
             typer.echo(f"== {record['id']} ({len(evidence)} evidence)")
             for item in evidence:
                 extra = {
-                    k: v
-                    for k, v in item.attributes.items()
-                    if k in ("phase", "agent", "protocol", "value", "unit")
+                    k: v for k, v in item.attributes.items() if k in ("phase", "agent", "protocol", "value", "unit")
                 }
                 typer.echo(
                     f"  {item.kind:<24} {item.assertion:<12} {item.section:<14} [{item.start}:{item.end}] "

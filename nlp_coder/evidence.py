@@ -30,6 +30,10 @@ SECTION_ASSERTION = {"comparison": "historical", "recommendation": "hypothetical
 # Kinds that only mean something next to a contrast mention in the same sentence.
 CONTRAST_ATTACHED = frozenset({"contrast_dose", "contrast_route"})
 
+# "Sagittal T1, axial T2 and FLAIR, followed by axial T1 after gadolinium": in a sentence where contrast is
+# given after a sequencing cue, sequences named before the cue were acquired before contrast.
+_THEN = re.compile(r"\b(?:followed\s+by|then|subsequently|thereafter|after\s+which)\b", re.IGNORECASE)
+
 _DOSE = re.compile(
     r"(?P<value>\d+(?:[.,]\d+)?)\s*(?P<unit>mmol\s*/\s*kg|mmol|ml|mls|cc|milliliters?|millilitres?|mg/kg)",
     re.IGNORECASE,
@@ -84,6 +88,19 @@ def _metadata(rules: dict[tuple[int, int], Any], ent: Span) -> dict[str, Any]:
     return rule.metadata if rule is not None else {}
 
 
+def _sequencing_cues(text: str, doc: Doc, sent_starts: list[int], ents: list[tuple[Any, ...]]) -> dict[int, int]:
+    """Sentence number -> offset of a "followed by"/"then" cue that precedes given contrast in it."""
+    cues: dict[int, int] = {}
+    for ent, kind, start, _, sent, metadata in ents:
+        if kind != "contrast_administration" or sent in cues or metadata.get("protocol") in ("none", "pre"):
+            continue
+        sentence_start = doc[sent_starts[sent - 1]].idx if sent >= 1 else 0
+        last_cue = max((m.start() for m in _THEN.finditer(text, sentence_start, start)), default=None)
+        if last_cue is not None and not any(m.category.upper().startswith("NEG") for m in ent._.modifiers):
+            cues[sent] = last_cue
+    return cues
+
+
 def doc_to_evidence(doc: Doc) -> list[Evidence]:
     """The evidence list of a Doc processed by :func:`nlp_coder.pipeline.build_nlp`."""
     sections = doc._.nlp_coder_sections or []
@@ -97,6 +114,7 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
     ]
     contrast_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "contrast_administration"}
     modality_sentences = {sent for _, kind, _, _, sent, meta in ents if kind == "exam_scope" and "modality" in meta}
+    sequencing_cues = _sequencing_cues(text, doc, sent_starts, ents)
     evidence: list[Evidence] = []
     for ent, kind, start, end, sent, rule_metadata in ents:
         index = bisect_right(section_starts, start) - 1
@@ -116,6 +134,10 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
             attributes.setdefault("phase", _phase(ent, modifiers))
         elif kind == "contrast_dose":
             attributes.update(_dose_attributes(span_text))
+        if kind == "sequence" and attributes["phase"] == "unspecified":
+            cue = sequencing_cues.get(sent)
+            if cue is not None and end <= cue:
+                attributes["phase"] = "pre"
         evidence.append(
             Evidence(
                 kind=kind,

@@ -63,9 +63,7 @@ def build_nlp(
             config={"rules": None, "span_attrs": None, "prune_on_modifier_overlap": True},
         )
         context.add(
-            _context_rules(
-                rules_path, "context_rules.json" if name == "nlp_coder_assertion" else "phase_rules.json"
-            )
+            _context_rules(rules_path, "context_rules.json" if name == "nlp_coder_assertion" else "phase_rules.json")
         )
     return nlp
 
@@ -122,9 +120,7 @@ def extract(text: str, nlp: Language | None = None) -> list[Evidence]:
     return doc_to_evidence((nlp or get_nlp())(text))
 
 
-def extract_many(
-    texts: Iterable[str], nlp: Language | None = None, batch_size: int = 64
-) -> Iterator[list[Evidence]]:
+def extract_many(texts: Iterable[str], nlp: Language | None = None, batch_size: int = 64) -> Iterator[list[Evidence]]:
     """Evidence for many reports, in order (batched through ``nlp.pipe``)."""
     pipeline = nlp or get_nlp()
     validated = (validate_text(t) for t in texts)

@@ -129,8 +129,6 @@ def section_at(sections: list[Section], offset: int, starts: list[int] | None = 
     return sections[i].category
 
 
-@Language.factory(
-    "nlp_coder_sectionizer", default_config={"rules": None}, assigns=["doc._.nlp_coder_sections"]
-)
+@Language.factory("nlp_coder_sectionizer", default_config={"rules": None}, assigns=["doc._.nlp_coder_sections"])
 def make_sectionizer(nlp: Language, name: str, rules: str | None) -> Sectionizer:
     return Sectionizer(nlp, name, rules=rules)

@@ -56,9 +56,7 @@ class TargetMatcher:
             matches += self._matcher(doc)
         if len(self._phrase_matcher):
             matches += self._phrase_matcher(doc)
-        spans = [
-            Span(doc, start, end, label=self._rules[match_id].category) for match_id, start, end in matches
-        ]
+        spans = [Span(doc, start, end, label=self._rules[match_id].category) for match_id, start, end in matches]
         by_position = {(start, end): self._rules[match_id] for match_id, start, end in matches}
         kept = filter_spans(spans)
         doc.ents = kept
