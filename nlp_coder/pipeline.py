@@ -14,6 +14,7 @@ import spacy
 from spacy.language import Language
 
 from nlp_coder import components  # noqa: F401  (registers the nlp_coder_* factories)
+from nlp_coder.components.targets import ASSERTION_GROUP, PHASE_GROUP
 from nlp_coder.errors import InputError
 from nlp_coder.evidence import doc_to_evidence
 from nlp_coder.rules import load_context_rules, split_first_token_sets
@@ -56,11 +57,21 @@ def build_nlp(
     # Two ConText passes: assertion (negated/hypothetical/historical) and the phase of sequences
     # (pre/post/both). Their cues overlap ("without" negates, "without contrast" marks a pre-contrast
     # sequence) and ConText keeps only the longest of overlapping modifiers, so they cannot share a pass.
-    for name, rules_path in (("nlp_coder_assertion", context_rules), ("nlp_coder_phase", phase_rules)):
+    passes = (
+        ("nlp_coder_assertion", context_rules, ASSERTION_GROUP),
+        ("nlp_coder_phase", phase_rules, PHASE_GROUP),
+    )
+    for name, rules_path, group in passes:
         context: ConText = nlp.add_pipe(
             "medspacy_context",
             name=name,
-            config={"rules": None, "span_attrs": None, "prune_on_modifier_overlap": True},
+            config={
+                "rules": None,
+                "span_attrs": None,
+                "prune_on_modifier_overlap": True,
+                "input_span_type": "group",
+                "span_group_name": group,
+            },
         )
         context.add(
             _context_rules(rules_path, "context_rules.json" if name == "nlp_coder_assertion" else "phase_rules.json")

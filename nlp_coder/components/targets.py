@@ -15,7 +15,14 @@ from spacy.util import filter_spans
 
 from nlp_coder.rules import TargetRuleModel, load_target_rules, split_first_token_sets
 
-__all__ = ["TargetMatcher"]
+__all__ = ["ASSERTION_GROUP", "ASSERTION_KINDS", "PHASE_GROUP", "TargetMatcher"]
+
+ASSERTION_GROUP = "nlp_coder_assertion_targets"
+PHASE_GROUP = "nlp_coder_phase_targets"
+# Kinds the assertion rules (context_rules.json allowed_types) apply to.
+ASSERTION_KINDS = frozenset(
+    {"contrast_administration", "contrast_dose", "contrast_route", "enhancement", "post_contrast_only", "sequence"}
+)
 
 if not Doc.has_extension("nlp_coder_target_rules"):
     Doc.set_extension("nlp_coder_target_rules", default=None)
@@ -60,6 +67,10 @@ class TargetMatcher:
         by_position = {(start, end): self._rules[match_id] for match_id, start, end in matches}
         kept = filter_spans(spans)
         doc.ents = kept
+        # ConText compares every target with every modifier of the document: hand each pass only the
+        # targets its rules can modify (span groups share the entities' extension values).
+        doc.spans[ASSERTION_GROUP] = [s for s in kept if s.label_ in ASSERTION_KINDS]
+        doc.spans[PHASE_GROUP] = [s for s in kept if s.label_ == "sequence"]
         doc._.nlp_coder_target_rules = {(s.start, s.end): by_position[(s.start, s.end)] for s in kept}
         return doc
 
@@ -80,7 +91,7 @@ def _case_variants(nlp: Language, literal: str) -> list[Doc]:
 @Language.factory(
     "nlp_coder_target_matcher",
     default_config={"rules": None},
-    assigns=["doc.ents", "doc._.nlp_coder_target_rules"],
+    assigns=["doc.ents", "doc.spans", "doc._.nlp_coder_target_rules"],
 )
 def make_target_matcher(nlp: Language, name: str, rules: str | None) -> TargetMatcher:
     return TargetMatcher(nlp, name, rules=rules)
