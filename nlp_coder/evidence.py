@@ -18,6 +18,7 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
+from nlp_coder.components.sections import doc_text
 from nlp_coder.types import Evidence
 
 __all__ = ["doc_to_evidence"]
@@ -107,7 +108,7 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
     section_starts = [s.header_start for s in sections]
     rules = doc._.nlp_coder_target_rules or {}
     sent_starts = doc._.nlp_coder_sent_starts or [0]
-    text = doc.text
+    text = doc_text(doc)
     ents = [
         (ent, ent.label_, ent.start_char, ent.end_char, bisect_right(sent_starts, ent.start), _metadata(rules, ent))
         for ent in doc.ents

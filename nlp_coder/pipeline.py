@@ -136,4 +136,4 @@ def extract_many(texts: Iterable[str], nlp: Language | None = None, batch_size: 
     pipeline = nlp or get_nlp()
     validated = (validate_text(t) for t in texts)
     for doc in pipeline.pipe(validated, batch_size=batch_size):
-        yield doc_to_evidence(doc) if doc.text.strip() else []
+        yield doc_to_evidence(doc)

@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 
 from nlp_coder.rules import SectionRuleModel, load_section_rules
 
-__all__ = ["Section", "Sectionizer", "section_at"]
+__all__ = ["Section", "Sectionizer", "doc_text", "section_at"]
 
 BODY = "body"
 TITLE = "exam"
@@ -38,6 +38,16 @@ class Section:
 
 if not Doc.has_extension("nlp_coder_sections"):
     Doc.set_extension("nlp_coder_sections", default=None)
+# Doc.text is rebuilt from the tokens at every access (about as costly as a component here), so the
+# sectionizer, which runs first, keeps it once for the components and the evidence builder after it.
+if not Doc.has_extension("nlp_coder_text"):
+    Doc.set_extension("nlp_coder_text", default=None)
+
+
+def doc_text(doc: Doc) -> str:
+    """The Doc's text, from the cache the sectionizer keeps when it ran."""
+    cached = doc._.nlp_coder_text
+    return cached if cached is not None else doc.text
 
 
 def _build_regex(rules: tuple[SectionRuleModel, ...]) -> re.Pattern[str]:
@@ -90,7 +100,9 @@ class Sectionizer:
         return sections
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.nlp_coder_sections = self.find_sections(doc.text)
+        text = doc.text
+        doc._.nlp_coder_text = text
+        doc._.nlp_coder_sections = self.find_sections(text)
         return doc
 
 
@@ -129,6 +141,10 @@ def section_at(sections: list[Section], offset: int, starts: list[int] | None = 
     return sections[i].category
 
 
-@Language.factory("nlp_coder_sectionizer", default_config={"rules": None}, assigns=["doc._.nlp_coder_sections"])
+@Language.factory(
+    "nlp_coder_sectionizer",
+    default_config={"rules": None},
+    assigns=["doc._.nlp_coder_sections", "doc._.nlp_coder_text"],
+)
 def make_sectionizer(nlp: Language, name: str, rules: str | None) -> Sectionizer:
     return Sectionizer(nlp, name, rules=rules)

@@ -18,6 +18,8 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp_coder.components.sections import doc_text
+
 __all__ = ["SentenceSplitter"]
 
 _ABBREVIATIONS = frozenset(
@@ -108,7 +110,7 @@ class SentenceSplitter:
             return doc
         sections = doc._.nlp_coder_sections if Doc.has_extension("nlp_coder_sections") else None
         header_starts = {s.header_start for s in sections or () if s.header_end > s.header_start}
-        chars = sentence_start_chars(doc.text, header_starts)
+        chars = sentence_start_chars(doc_text(doc), header_starts)
         token_starts = numpy.asarray(doc.to_array(IDX)).reshape(-1)
         positions = numpy.searchsorted(token_starts, chars)
         values = numpy.full((len(doc), 1), numpy.uint64(2**64 - 1), dtype="uint64")
