@@ -93,3 +93,41 @@ def extract_jsonl(source: BinaryIO, sink: TextIO, batch_size: int = 64, progress
         flush()
     bar.close()
     return {"ok": n_ok, "errors": sum(reasons.values()), "reasons": dict(reasons)}
+
+
+def score_jsonl(
+    source: BinaryIO, sink: TextIO, suggester: Any, batch_size: int = 64, progress: bool = True
+) -> dict[str, Any]:
+    """Score every record of ``source`` into ``sink`` (the output contract), in input order."""
+    from tqdm import tqdm
+
+    reasons: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    n_ok = 0
+    batch: list[tuple[int, str | None, str | None, str | None]] = []
+    bar = tqdm(desc="score", unit="report", disable=not progress)
+
+    def flush() -> None:
+        nonlocal n_ok
+        good = [(record_id, text) for _, record_id, text, error in batch if error is None]
+        results = iter(suggester.suggest_many([t for _, t in good], [i for i, _ in good], batch_size=batch_size))
+        for line_no, record_id, _, error in batch:
+            if error is None:
+                suggestion = next(results)
+                statuses[suggestion["status"]] += 1
+                sink.write(json.dumps(suggestion) + "\n")
+                n_ok += 1
+            else:
+                reasons[error] += 1
+                sink.write(json.dumps({"id": record_id, "line": line_no, "status": "error", "error": error}) + "\n")
+        bar.update(len(batch))
+        batch.clear()
+
+    for item in parse_records(source):
+        batch.append(item)
+        if len(batch) >= batch_size * 4:
+            flush()
+    if batch:
+        flush()
+    bar.close()
+    return {"ok": n_ok, "errors": sum(reasons.values()), "reasons": dict(reasons), "statuses": dict(statuses)}

@@ -79,6 +79,107 @@ def evaluate_extraction(
 
 
 @app.command()
+def train(
+    corpus: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Labeled corpus JSONL.")] = Path(
+        "corpus/reports.jsonl"
+    ),
+    out: Annotated[Path, typer.Option(help="Model file to write (.skops, with .meta.json beside it).")] = Path(
+        "models/brain_mri_cpt.skops"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed (same data and seed give the same model).")] = 0,
+) -> None:
+    """Train the classifier on the train split, choose the review threshold on dev, save with skops."""
+    from nlp_coder.persistence import save_model
+    from nlp_coder.training import train as run_train
+
+    result = run_train(corpus, seed=seed)
+    meta = save_model(result.model, out, result.metadata)
+    typer.echo(f"model {meta['model_version']} -> {out} (threshold {result.threshold:.3f})")
+
+
+@app.command()
+def score(
+    input_path: Annotated[
+        str, typer.Argument(metavar="IN.jsonl", help="JSONL with id and text per line; - for stdin.")
+    ],
+    output: Annotated[str, typer.Option("--output", "-o", help="Output JSONL; - for stdout.")] = "-",
+    model: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Model file.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Reports per batch.")] = 64,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Suggest a code for every report: output lines follow the contract (id, code, status, evidence...)."""
+    from nlp_coder.bulk import score_jsonl
+    from nlp_coder.suggest import Suggester
+
+    suggester = Suggester(model) if model else Suggester()
+    with _open_in(input_path) as source, _open_out(output) as sink:
+        summary = score_jsonl(source, sink, suggester, batch_size=batch_size, progress=not quiet)
+    typer.echo(f"{summary['ok']} reports scored, {summary['errors']} errors", err=True)
+    for status, count in sorted(summary["statuses"].items()):
+        typer.echo(f"  {status}: {count}", err=True)
+    for reason, count in sorted(summary["reasons"].items()):
+        typer.echo(f"  error {reason}: {count}", err=True)
+
+
+@app.command()
+def evaluate(
+    corpus: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Labeled corpus JSONL.")] = Path(
+        "corpus/reports.jsonl"
+    ),
+    split: Annotated[str, typer.Option(help="Corpus split to evaluate.")] = "test",
+    realworld: Annotated[
+        Path | None, typer.Option(exists=True, file_okay=False, help="A realworld folder (labels.jsonl + texts).")
+    ] = None,
+    model: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Model file.")] = None,
+) -> None:
+    """Per-class P/R/F1, confusion matrix, coverage, accuracy on suggested, ECE; rules baseline beside it."""
+    from nlp_coder.classifier import rules_baseline
+    from nlp_coder.corpus import load_corpus, load_realworld
+    from nlp_coder.evaluation import expected_outcome, summarize
+    from nlp_coder.features import featurize
+    from nlp_coder.pipeline import extract_many
+    from nlp_coder.suggest import Suggester
+
+    suggester = Suggester(model) if model else Suggester()
+    sets = [(f"corpus {split}", load_corpus(corpus, split))]
+    if realworld is not None:
+        sets.append((f"realworld {realworld}", load_realworld(realworld)))
+    typer.echo(f"model {suggester.model_version}, review threshold {suggester.threshold:.3f}")
+    for name, records in sets:
+        suggestions = list(suggester.suggest_many([r["text"] for r in records], [r["id"] for r in records]))
+        result = summarize(records, suggestions)
+        baseline = [
+            rules_baseline(featurize(ev, r["text"]))
+            for ev, r in zip(extract_many(r["text"] for r in records), records, strict=False)
+        ]
+        baseline_accuracy = sum(
+            b == expected_outcome(r["label"]) for b, r in zip(baseline, records, strict=False)
+        ) / len(records)
+        _print_summary(name, result, baseline_accuracy)
+
+
+def _print_summary(name: str, result: dict, baseline_accuracy: float) -> None:
+    labels = ("70551", "70552", "70553", "out_of_scope", "needs_review")
+    typer.echo(f"\n== {name}: {result['n']} reports")
+    typer.echo(f"{'outcome':<14}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}")
+    for label in labels:
+        row = result["per_class"][label]
+        typer.echo(f"{label:<14}{row['precision']:>7.3f}{row['recall']:>7.3f}{row['f1']:>7.3f}{row['support']:>9}")
+    typer.echo("confusion (rows expected, columns output):")
+    typer.echo(" " * 14 + "".join(f"{label[:12]:>14}" for label in labels))
+    for label in labels:
+        row = result["confusion"][label]
+        typer.echo(f"{label:<14}" + "".join(f"{row.get(c, 0):>14}" for c in labels))
+    typer.echo(f"coverage of in-scope reports (suggested): {result['coverage_in_scope']:.3f}")
+    typer.echo(f"accuracy on suggested: {result['accuracy_on_suggested']:.3f} ({result['n_suggested']} suggested)")
+    typer.echo(f"outcome accuracy, model: {result['accuracy_outcome']:.3f}; rules baseline: {baseline_accuracy:.3f}")
+    typer.echo(f"expected calibration error: {result['ece']:.3f}")
+    if "confident_errors" in result:
+        typer.echo(f"confident errors (outside accept): {len(result['confident_errors'])} {result['confident_errors']}")
+        typer.echo(f"kind=report records right: {result['reports_right']}/{result['reports_total']}")
+
+
+@app.command()
 def demo(
     reports: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="JSONL of sample reports.")] = None,
 ) -> None:

@@ -112,7 +112,11 @@ def _at_line_end(text: str, pos: int) -> bool:
     return stripped == "" or stripped[0] in "\r\n"
 
 
-_EXAM_WORDS = re.compile(r"\b(?:MRI?|MRA|MRV|CTA?|PET|imaging|scan|exam|study|brain|head|protocol)\b", re.I)
+_EXAM_WORDS = re.compile(
+    r"\b(?:f?MRI?|MRA|MRV|CTA?|PET|imaging|scan|exam|study|brain|head|protocol|angiogram|venogram|x-?ray|ultrasound)\b",
+    re.I,
+)
+_FIRST_SENTENCE = re.compile(r"[.!?](?:\s|$)")
 
 
 def _leading_sections(lead: str) -> list[Section]:
@@ -122,6 +126,11 @@ def _leading_sections(lead: str) -> list[Section]:
     line_end = lead.find("\n", first_start)
     line_end = len(lead) if line_end < 0 else line_end
     first_line = lead[first_start:line_end].strip()
+    if len(first_line) > 100:
+        # A headerless paragraph: its first sentence may still name the exam ("CT head w/wo. 70-year-old...").
+        end = _FIRST_SENTENCE.search(lead, first_start, line_end)
+        if end is not None and end.end() - first_start <= 100 and _EXAM_WORDS.search(lead, first_start, end.end()):
+            return [Section(TITLE, 0, 0, end.end()), Section(BODY, end.end(), end.end(), len(lead))]
     if len(first_line) <= 100 and _EXAM_WORDS.search(first_line):
         out = [Section(TITLE, 0, 0, line_end)]
         if lead[line_end:].strip():

@@ -1,0 +1,92 @@
+"""Evaluation of code suggestions on labeled report sets (corpus splits, ../shared/realworld).
+
+Expected outcome per gold label (DESIGN §5): a code -> that code suggested; ``unclear`` -> needs_review;
+``out_of_scope`` -> out_of_scope. Realworld records carry ``accept`` lists: a suggestion (or
+out_of_scope) outside them is a confident error.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["expected_outcome", "outcome", "summarize"]
+
+OUTCOME_LABELS = ("70551", "70552", "70553", "out_of_scope", "needs_review")
+
+
+def expected_outcome(label: str) -> str:
+    return "needs_review" if label == "unclear" else label
+
+
+def outcome(suggestion: dict[str, Any]) -> str:
+    """What the system said: a suggested code, out_of_scope, or needs_review."""
+    if suggestion["status"] == "suggested":
+        return str(suggestion["code"])
+    return str(suggestion["status"])
+
+
+def expected_calibration_error(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
+    """ECE of the top-class probability (equal-width bins)."""
+    conf = np.asarray(confidences, dtype=float)
+    hit = np.asarray(correct, dtype=float)
+    if conf.size == 0:
+        return 0.0
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    ece = 0.0
+    for low, high in zip(edges[:-1], edges[1:], strict=False):
+        mask = (conf > low) & (conf <= high) if low > 0 else (conf >= low) & (conf <= high)
+        if mask.any():
+            ece += mask.mean() * abs(conf[mask].mean() - hit[mask].mean())
+    return float(ece)
+
+
+def summarize(records: Sequence[dict[str, Any]], suggestions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Metrics of suggestions against gold labels (and ``accept`` lists where records have them)."""
+    expected = [expected_outcome(r["label"]) for r in records]
+    got = [outcome(s) for s in suggestions]
+    confusion = {e: Counter() for e in OUTCOME_LABELS}
+    for e, g in zip(expected, got, strict=False):
+        confusion[e][g] += 1
+    per_class = {}
+    for label in OUTCOME_LABELS:
+        tp = sum(1 for e, g in zip(expected, got, strict=False) if e == label and g == label)
+        fp = sum(1 for e, g in zip(expected, got, strict=False) if e != label and g == label)
+        fn = sum(1 for e, g in zip(expected, got, strict=False) if e == label and g != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+    in_scope = [k for k, e in enumerate(expected) if e in ("70551", "70552", "70553")]
+    suggested = [k for k, s in enumerate(suggestions) if s["status"] == "suggested"]
+    suggested_in_scope = [k for k in in_scope if suggestions[k]["status"] == "suggested"]
+    correct_suggested = [k for k in suggested if got[k] == expected[k]]
+    # Calibration of the model's top probability among the four coding outcomes.
+    confidences, hits = [], []
+    for e, s in zip(expected, suggestions, strict=False):
+        probs = {k: v for k, v in s["probabilities"].items()}
+        top = max(probs, key=probs.get)
+        confidences.append(probs[top])
+        hits.append(top == e)
+    result: dict[str, Any] = {
+        "n": len(records),
+        "per_class": per_class,
+        "confusion": {e: dict(c) for e, c in confusion.items()},
+        "coverage_in_scope": len(suggested_in_scope) / len(in_scope) if in_scope else 0.0,
+        "n_suggested": len(suggested),
+        "accuracy_on_suggested": len(correct_suggested) / len(suggested) if suggested else 0.0,
+        "accuracy_outcome": sum(e == g for e, g in zip(expected, got, strict=False)) / len(records) if records else 0.0,
+        "ece": expected_calibration_error(confidences, hits),
+    }
+    if all("accept" in r for r in records):
+        confident = [
+            (r["id"], g) for r, g in zip(records, got, strict=False) if g != "needs_review" and g not in r["accept"]
+        ]
+        result["confident_errors"] = confident
+        reports = [(r, g) for r, g in zip(records, got, strict=False) if r.get("kind") == "report"]
+        result["reports_right"] = sum(1 for r, g in reports if g == expected_outcome(r["label"]))
+        result["reports_total"] = len(reports)
+    return result

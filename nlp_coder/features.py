@@ -1,0 +1,122 @@
+"""Features of a report, derived from its evidence: the classifier's only input.
+
+Each feature is a count (or flag) of a kind of evidence in a group of sections, so that the model, the
+rules baseline and the rationale all speak the same language. Section groups follow coding practice:
+the exam title is the order and weaker than what TECHNIQUE/CONTRAST say was done; an ADDENDUM outranks
+the body; COMPARISON and RECOMMENDATION never describe this session (their evidence is historical or
+hypothetical by construction).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from nlp_coder.types import Evidence
+
+__all__ = ["NON_CONTRAST_SEQUENCES", "SECTION_GROUPS", "featurize", "section_group"]
+
+SECTION_GROUPS = {
+    "exam": "title",
+    "technique": "technique",
+    "contrast": "technique",
+    "findings": "report",
+    "impression": "report",
+    "body": "report",
+    "addendum": "addendum",
+    "indication": "history",
+    "comparison": "other",
+    "recommendation": "other",
+    "other": "other",
+}
+# Sequences acquired without contrast unless the report says otherwise.
+NON_CONTRAST_SEQUENCES = frozenset(
+    {"T2", "FLAIR", "DWI", "SWI", "heavy_T2", "perfusion_asl", "DTI", "TOF", "MRS", "PC", "T1", "T1_3D"}
+)
+NON_BRAIN_REGIONS = ("orbit", "face", "neck", "spine", "tmj", "vessels", "body")
+OTHER_MODALITIES = ("mra", "mrv", "ct", "fmri", "intraop", "nuclear", "xray", "ultrasound", "catheter_angio")
+
+
+def section_group(section: str) -> str:
+    return SECTION_GROUPS.get(section, "other")
+
+
+def featurize(evidence: Iterable[Evidence], text: str) -> dict[str, float]:
+    """The feature dict of one report (sparse: absent keys are zero)."""
+    f: Counter[str] = Counter()
+    items = list(evidence)
+    title_regions: set[str] = set()
+    title_modalities: set[str] = set()
+    for e in items:
+        group = section_group(e.section)
+        a = e.assertion
+        if e.kind == "contrast_administration":
+            protocol = e.attributes.get("protocol", "agent" if "agent" in e.attributes else "mention")
+            f[f"contrast:{group}:{a}"] += 1
+            f[f"contrast:{group}:{a}:{protocol}"] += 1
+            if a == "affirmed" and e.attributes.get("agent") == "gadoxetate":
+                f["contrast:liver_agent"] += 1
+        elif e.kind in ("contrast_dose", "contrast_route"):
+            f[f"{e.kind}:{a}"] += 1
+        elif e.kind == "sequence":
+            name = e.attributes.get("sequence", "?")
+            phase = e.attributes.get("phase", "unspecified")
+            if e.attributes.get("diagnostic") is False:
+                f["sequence:localizer"] += 1
+                continue
+            if a != "affirmed" or group in ("other", "history"):
+                f[f"sequence:{a}"] += 1
+                continue
+            f[f"sequence:{phase}"] += 1
+            f[f"sequence:{group}:{phase}"] += 1
+            if phase == "unspecified" and name in NON_CONTRAST_SEQUENCES and not name.startswith("T1"):
+                f["sequence:noncontrast_type_unspecified"] += 1
+            if phase == "unspecified" and name.startswith("T1"):
+                f["sequence:t1_unspecified"] += 1
+            if e.attributes.get("contrast_bolus"):
+                f["sequence:contrast_bolus"] += 1
+            if name in ("MRS", "TOF", "CE_MRA", "fMRI"):
+                f[f"sequence:name:{name}"] += 1
+        elif e.kind == "enhancement":
+            if a in ("affirmed", "negated") and group in ("report", "addendum", "technique"):
+                f["enhancement:assessed"] += 1
+            else:
+                f[f"enhancement:{a}"] += 1
+        elif e.kind == "post_contrast_only":
+            f[f"post_only:{a}"] += 1
+            f[f"post_only:{group}:{a}"] += 1
+        elif e.kind == "exam_scope":
+            if a != "affirmed" or group in ("other", "history"):
+                continue
+            key = e.attributes.get("modality") or e.attributes.get("region")
+            kind = "modality" if "modality" in e.attributes else "region"
+            f[f"scope:{group}:{kind}:{key}"] += 1
+            if group == "title":
+                (title_modalities if kind == "modality" else title_regions).add(key)
+        elif e.kind == "abort":
+            f[f"abort:{e.attributes.get('abort_type')}"] += 1
+        elif e.kind in ("unfilled_field", "contrast_allergy", "session", "other_contrast"):
+            f[f"{e.kind}:{group}"] += 1
+    # Interactions a coder reads directly.
+    given = sum(f[f"contrast:{g}:affirmed"] for g in ("technique", "report", "addendum")) + f["sequence:post"]
+    given += f["sequence:both"] + f["sequence:contrast_bolus"] + f["enhancement:assessed"]
+    not_given = sum(f[f"contrast:{g}:negated"] for g in ("technique", "report", "addendum"))
+    f["derived:contrast_given"] = float(given > 0)
+    f["derived:contrast_not_given"] = float(not_given > 0)
+    f["derived:conflict"] = float(given > 0 and not_given > 0)
+    pre = f["sequence:pre"] + f["sequence:both"] + f["sequence:noncontrast_type_unspecified"]
+    f["derived:pre_and_given"] = float(pre > 0 and given > 0)
+    f["derived:title_non_brain_region"] = float(any(r in NON_BRAIN_REGIONS for r in title_regions))
+    f["derived:title_brain_region"] = float(bool(title_regions & {"brain", "sella", "iac"}))
+    f["derived:title_other_modality"] = float(bool(title_modalities & set(OTHER_MODALITIES)))
+    f["derived:title_mri"] = float("mri" in title_modalities)
+    f["derived:title_out_of_scope"] = float(
+        (f["derived:title_non_brain_region"] and not f["derived:title_brain_region"])
+        or (f["derived:title_other_modality"] and not f["derived:title_mri"])
+        or ("fmri" in title_modalities or "intraop" in title_modalities)
+    )
+    f["derived:no_title"] = float(not any(e.section == "exam" for e in items))
+    f["derived:technique_present"] = float(any(section_group(e.section) == "technique" for e in items))
+    f["derived:n_evidence_log"] = min(len(items), 60) / 60
+    f["derived:short_text"] = float(len(text.strip()) < 200)
+    return {k: float(v) for k, v in f.items() if v}

@@ -1,0 +1,219 @@
+"""Code suggestions: evidence -> features -> calibrated probabilities -> decision policy -> the contract.
+
+The decision policy (DESIGN §1.2, §4):
+
+* ``out_of_scope`` when that is the most probable class and it reaches the review threshold;
+* ``suggested`` when a code is the most probable class, reaches the threshold, and no review trigger fired;
+* ``needs_review`` otherwise: low confidence, the review class, or a trigger a coder must resolve
+  (an unfilled template field, a document with no exam evidence at all).
+
+The threshold is chosen on the dev split for 99% precision and stored with the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+
+from nlp_coder.classifier import CODES, REVIEW
+from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, section_group
+from nlp_coder.persistence import DEFAULT_MODEL, load_model
+from nlp_coder.pipeline import MAX_CHARS, extract_many, get_nlp, validate_text
+from nlp_coder.types import Evidence
+
+__all__ = ["DESCRIPTIONS", "Suggester", "get_suggester", "suggest"]
+
+# Our own words (the AMA descriptors are copyrighted).
+DESCRIPTIONS = {
+    "70551": "MRI of the brain, no contrast given",
+    "70552": "MRI of the brain, imaging only after contrast",
+    "70553": "MRI of the brain before contrast, then contrast and further sequences",
+    None: None,
+}
+OUTCOMES = (*CODES, "out_of_scope")
+
+
+def _supports(e: Evidence) -> str | None:
+    """Which outcome a piece of evidence argues for, if any."""
+    if e.kind == "contrast_administration":
+        if e.assertion == "negated":
+            return "70551"
+        if e.assertion == "affirmed":
+            return "70553" if e.attributes.get("protocol") == "pre_and_post" else "contrast_given"
+    if e.kind == "post_contrast_only" and e.assertion == "affirmed":
+        return "70552"
+    if e.kind == "sequence" and e.assertion == "affirmed":
+        phase = e.attributes.get("phase")
+        if phase == "pre" or phase == "both":
+            return "70553"
+        if phase == "post":
+            return "contrast_given"
+    if e.kind == "enhancement" and e.assertion in ("affirmed", "negated") and section_group(e.section) != "other":
+        return "contrast_given"
+    if e.kind == "exam_scope" and e.section == "exam":
+        region = e.attributes.get("region")
+        modality = e.attributes.get("modality")
+        if region in ("brain", "sella", "iac") or modality == "mri":
+            return None
+        return "out_of_scope"
+    return None
+
+
+def _quote(items: Sequence[Evidence], limit: int = 3) -> str:
+    names = []
+    for e in items:
+        name = e.attributes.get("sequence", e.text) if e.kind == "sequence" else e.text
+        if name not in names:
+            names.append(name)
+    return ", ".join(names[:limit])
+
+
+def _where(items: Sequence[Evidence]) -> str:
+    sections = []
+    for e in items:
+        if e.section.upper() not in sections:
+            sections.append(e.section.upper())
+    return "/".join(sections[:2])
+
+
+def rationale(code: str | None, status: str, evidence: Sequence[Evidence], flags: Sequence[str]) -> str:
+    """One line naming the decisive evidence."""
+    affirmed = [e for e in evidence if e.assertion == "affirmed"]
+    given = [e for e in affirmed if e.kind == "contrast_administration" and section_group(e.section) != "other"]
+    post = [e for e in affirmed if e.kind == "sequence" and e.attributes.get("phase") in ("post", "both")]
+    pre = [
+        e
+        for e in affirmed
+        if e.kind == "sequence"
+        and (
+            e.attributes.get("phase") in ("pre", "both")
+            or (
+                e.attributes.get("phase") == "unspecified"
+                and e.attributes.get("sequence") in NON_CONTRAST_SEQUENCES
+                and not str(e.attributes.get("sequence")).startswith("T1")
+            )
+        )
+        and e.attributes.get("diagnostic") is not False
+    ]
+    negated = [e for e in evidence if e.kind == "contrast_administration" and e.assertion == "negated"]
+    if status == "out_of_scope":
+        scope = [e for e in evidence if e.kind == "exam_scope" and e.section == "exam"]
+        return f"exam is {_quote(scope) or 'not a brain MRI'} → out of scope"
+    if status == "needs_review" and flags:
+        return f"needs review: {', '.join(flags)}"
+    if code == "70553":
+        shown = post or given
+        where = _where(pre + shown) or "REPORT"
+        return (
+            f"pre-contrast {_quote(pre) or 'imaging'} and post-contrast {_quote(shown) or 'imaging'} in {where} → 70553"
+        )
+    if code == "70552":
+        only = [e for e in affirmed if e.kind == "post_contrast_only"]
+        return (
+            f"imaging only after contrast: {_quote(only or post or given)} in {_where(only or post or given)} → 70552"
+        )
+    if code == "70551":
+        if negated:
+            return f"no contrast given: {_quote(negated)} in {_where(negated)} → 70551"
+        return "no contrast, enhancement or post-contrast imaging documented → 70551"
+    return "no code could be chosen"
+
+
+class Suggester:
+    """The extraction pipeline plus the calibrated classifier and its review threshold."""
+
+    def __init__(self, model_path: Path = DEFAULT_MODEL, nlp: Language | None = None):
+        self.nlp = nlp or get_nlp()
+        self.model, self.metadata = load_model(model_path)
+        self.threshold = float(self.metadata["threshold"])
+        self.model_version = str(self.metadata["model_version"])
+        self.classes = [str(c) for c in self.model.classes_]
+
+    def suggest_many(
+        self, texts: Iterable[str], ids: Iterable[str | None] | None = None, batch_size: int = 64
+    ) -> Iterator[dict[str, Any]]:
+        """Suggestions for many reports, in order."""
+        text_list = [validate_text(t, MAX_CHARS) for t in texts]
+        id_list = list(ids) if ids is not None else [None] * len(text_list)
+        evidence_lists = list(extract_many(text_list, nlp=self.nlp, batch_size=batch_size))
+        features = [featurize(ev, text) for ev, text in zip(evidence_lists, text_list, strict=False)]
+        probabilities = self.model.predict_proba(features) if features else []
+        for record_id, text, evidence, feats, probs in zip(
+            id_list, text_list, evidence_lists, features, probabilities, strict=False
+        ):
+            yield self._decide(record_id, text, evidence, feats, probs)
+
+    def suggest(self, text: str, record_id: str | None = None) -> dict[str, Any]:
+        """The suggestion (output contract, DESIGN §4) for one report."""
+        return next(self.suggest_many([text], [record_id]))
+
+    def _decide(self, record_id, text, evidence, features, probs) -> dict[str, Any]:
+        p = dict(zip(self.classes, (float(x) for x in probs), strict=False))
+        flags: list[str] = []
+        if not text.strip():
+            flags.append("empty_report")
+        elif not any(e.kind in ("sequence", "contrast_administration", "exam_scope") for e in evidence):
+            flags.append("no_exam_evidence")
+        if any(e.kind == "unfilled_field" and section_group(e.section) in ("title", "technique") for e in evidence):
+            flags.append("unfilled_template_field")
+        best = max(p, key=p.get)
+        confidence = p[best]
+        if best == "out_of_scope" and confidence >= self.threshold and not flags:
+            status, code = "out_of_scope", None
+        elif best in CODES and confidence >= self.threshold and not flags:
+            status, code = "suggested", best
+        else:
+            status = "needs_review"
+            in_scope = {c: p.get(c, 0.0) for c in CODES}
+            code = max(in_scope, key=in_scope.get) if best != "out_of_scope" else None
+            if best == REVIEW:
+                flags.append("model_review_class")
+            elif confidence < self.threshold:
+                flags.append("low_confidence")
+        supports_evidence = []
+        for e in evidence:
+            item = e.to_dict()
+            support = _supports(e)
+            if support == "contrast_given":
+                support = code if code in ("70552", "70553") else None
+            item["supports"] = support
+            supports_evidence.append(item)
+        return {
+            "id": record_id,
+            "code": code,
+            "status": status,
+            "confidence": round(p.get(code, p.get(best, 0.0)) if code else p.get(best, 0.0), 4),
+            "probabilities": {c: round(p.get(c, 0.0), 4) for c in (*OUTCOMES, REVIEW)},
+            "description": DESCRIPTIONS.get(code),
+            "evidence": supports_evidence,
+            "indications": [
+                {"text": e.text, "start": e.start, "end": e.end, "icd10cm": list(e.attributes.get("icd10cm", []))}
+                for e in evidence
+                if e.kind == "indication" and e.section in ("indication", "exam", "body") and e.assertion == "affirmed"
+            ],
+            "modifiers": [],
+            "also_codes": [],
+            "supply": [],
+            "flags": flags,
+            "rationale": rationale(code, status, evidence, flags),
+            "model_version": self.model_version,
+        }
+
+
+_SUGGESTER: Suggester | None = None
+
+
+def get_suggester() -> Suggester:
+    """The process-wide suggester on the bundled model (built on first use)."""
+    global _SUGGESTER
+    if _SUGGESTER is None:
+        _SUGGESTER = Suggester()
+    return _SUGGESTER
+
+
+def suggest(text: str, record_id: str | None = None) -> dict[str, Any]:
+    """Suggest the CPT code of one brain MRI report with its evidence (bundled model)."""
+    return get_suggester().suggest(text, record_id)

@@ -1,0 +1,107 @@
+"""Training, threshold choice and evaluation of the code classifier on the corpus.
+
+``train()`` is deterministic: the same corpus and seed give the same model and the same predictions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp_coder.classifier import CLASSES, REVIEW, build_model, label_to_class
+from nlp_coder.corpus import load_corpus
+from nlp_coder.features import featurize
+from nlp_coder.pipeline import extract_many
+
+__all__ = ["TrainResult", "choose_threshold", "corpus_features", "data_hash", "train"]
+
+logger = logging.getLogger(__name__)
+
+TARGET_PRECISION = 0.99
+
+
+@dataclass
+class TrainResult:
+    model: Any
+    threshold: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def corpus_features(records: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
+    """Feature dicts of corpus records (through the real extraction pipeline)."""
+    return [
+        featurize(evidence, r["text"])
+        for evidence, r in zip(extract_many(r["text"] for r in records), records, strict=False)
+    ]
+
+
+def data_hash(records: Sequence[dict[str, Any]]) -> str:
+    digest = hashlib.sha256()
+    for r in sorted(records, key=lambda r: r["id"]):
+        digest.update(f"{r['id']}\t{r['label']}\t{r['split']}\t{r['text']}\n".encode())
+    return digest.hexdigest()
+
+
+def choose_threshold(
+    probabilities: np.ndarray, classes: Sequence[str], labels: Sequence[str], target: float = TARGET_PRECISION
+) -> float:
+    """The lowest confidence threshold whose suggestions reach ``target`` precision on these records.
+
+    A suggestion is the most probable class when it is not the review class and its probability is at
+    least the threshold; it is right when it equals the record's class (an "unclear" record is never
+    right when suggested). Ties and small sets are handled conservatively: the threshold is the
+    smallest one whose suggested set meets the target, scanning candidate thresholds upward.
+    """
+    classes = list(classes)
+    best = probabilities.argmax(axis=1)
+    confidence = probabilities.max(axis=1)
+    predicted = [classes[i] for i in best]
+    candidates = sorted({0.5, *np.round(confidence, 6)})
+    for threshold in candidates:
+        chosen = [k for k in range(len(labels)) if predicted[k] != REVIEW and confidence[k] >= threshold]
+        if not chosen:
+            return float(threshold)
+        correct = sum(predicted[k] == labels[k] for k in chosen)
+        if correct / len(chosen) >= target:
+            return float(threshold)
+    return 1.0
+
+
+def train(corpus: Path, seed: int = 0) -> TrainResult:
+    """Fit on the train split, choose the review threshold on dev, and describe the data used."""
+    records = load_corpus(corpus)
+    train_records = [r for r in records if r["split"] == "train"]
+    dev_records = [r for r in records if r["split"] == "dev"]
+    x_train = corpus_features(train_records)
+    y_train = [label_to_class(r["label"]) for r in train_records]
+    model = build_model(random_state=seed).fit(x_train, y_train)
+    assert tuple(sorted(model.classes_)) == tuple(sorted(CLASSES)), "every class must be in the train split"
+    dev_probabilities = model.predict_proba(corpus_features(dev_records))
+    threshold = choose_threshold(
+        dev_probabilities, [str(c) for c in model.classes_], [label_to_class(r["label"]) for r in dev_records]
+    )
+    logger.info(
+        "trained on %d reports; review threshold %.3f chosen on %d dev reports",
+        len(train_records),
+        threshold,
+        len(dev_records),
+    )
+    metadata = {
+        "training_data": {
+            "corpus": str(corpus),
+            "sha256": data_hash(records),
+            "n_train": len(train_records),
+            "n_dev": len(dev_records),
+        },
+        "seed": seed,
+        "threshold": threshold,
+        "threshold_target_precision": TARGET_PRECISION,
+        "classes": [str(c) for c in model.classes_],
+    }
+    return TrainResult(model=model, threshold=threshold, metadata=metadata)

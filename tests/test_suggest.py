@@ -1,0 +1,114 @@
+"""Code suggestions on the bundled model: the contract, the traps, and review routing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp_coder import suggest
+from nlp_coder.classifier import rules_baseline
+from nlp_coder.evaluation import expected_calibration_error, summarize
+from nlp_coder.features import featurize
+from nlp_coder.pipeline import extract
+from nlp_coder.training import choose_threshold
+
+CONTRACT_KEYS = {
+    "id", "code", "status", "confidence", "probabilities", "description", "evidence", "indications",
+    "modifiers", "also_codes", "supply", "flags", "rationale", "model_version",
+}
+
+REPORTS = {
+    "70553": (
+        "EXAM: MRI BRAIN WITHOUT AND WITH CONTRAST\nINDICATION: Multiple sclerosis, new symptoms.\n"
+        "TECHNIQUE: Sagittal T1, axial T2, FLAIR and DWI, followed by axial and coronal T1 after intravenous "
+        "administration of 7.5 mL Gadavist.\nFINDINGS: Periventricular FLAIR lesions. No enhancing lesion.\n"
+        "IMPRESSION: Stable demyelinating disease."
+    ),
+    "70551": (
+        "EXAM: MRI BRAIN WITH AND WITHOUT CONTRAST\nHISTORY: Headache.\nTECHNIQUE: Multiplanar T1, T2, FLAIR, DWI "
+        "and SWI images were obtained. IV access could not be established; no contrast was administered.\n"
+        "FINDINGS: Normal brain.\nIMPRESSION: Normal noncontrast MRI of the brain."
+    ),
+    "out_of_scope": (
+        "CT HEAD WITHOUT AND WITH CONTRAST\nINDICATION: Dizziness.\nTECHNIQUE: Axial images before and after "
+        "75 mL Omnipaque 350.\nIMPRESSION: No acute intracranial abnormality."
+    ),
+}
+
+
+@pytest.mark.parametrize("expected", sorted(REPORTS))
+def test_suggestion_contract(expected):
+    text = REPORTS[expected]
+    result = suggest(text, "r-1")
+    assert set(result) == CONTRACT_KEYS
+    assert result["id"] == "r-1"
+    if expected == "out_of_scope":
+        assert (result["status"], result["code"]) == ("out_of_scope", None)
+    else:
+        assert (result["status"], result["code"]) == ("suggested", expected)
+        assert result["description"] and "AMA" not in result["description"]
+        assert result["rationale"].endswith(f"→ {expected}")
+    assert 0.0 <= result["confidence"] <= 1.0
+    assert abs(sum(result["probabilities"].values()) - 1.0) < 0.01
+    for item in result["evidence"]:
+        assert text[item["start"] : item["end"]] == item["text"]
+        assert item["supports"] in (None, "70551", "70552", "70553", "out_of_scope")
+    json.dumps(result)  # serialisable as is
+
+
+def test_decisive_evidence_supports_the_code():
+    result = suggest(REPORTS["70551"])
+    negated = [e for e in result["evidence"] if e["kind"] == "contrast_administration" and e["assertion"] == "negated"]
+    assert negated and all(e["supports"] == "70551" for e in negated)
+    assert "no contrast was administered" in result["rationale"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "EXAM: MRI BRAIN W/WO\nTECHNIQUE: ***\nCONTRAST: [***]\nFINDINGS: ***",
+        "Please schedule.",
+    ],
+)
+def test_unfillable_documents_go_to_review(text):
+    assert suggest(text)["status"] == "needs_review"
+
+
+def test_empty_report_goes_to_review():
+    result = suggest("   ")
+    assert result["status"] == "needs_review" and "empty_report" in result["flags"]
+
+
+def test_rules_baseline_on_traps():
+    assert rules_baseline(featurize(extract(REPORTS["70551"]), REPORTS["70551"])) == "70551"
+    assert rules_baseline(featurize(extract(REPORTS["70553"]), REPORTS["70553"])) == "70553"
+    assert rules_baseline(featurize(extract(REPORTS["out_of_scope"]), REPORTS["out_of_scope"])) == "out_of_scope"
+
+
+def test_choose_threshold_reaches_target_precision():
+    import numpy as np
+
+    classes = ["70551", "70553", "needs_review"]
+    probabilities = np.array([[0.95, 0.05, 0], [0.9, 0.1, 0], [0.6, 0.4, 0], [0.55, 0.45, 0], [0.2, 0.8, 0]])
+    labels = ["70551", "70551", "70553", "70551", "70553"]
+    threshold = choose_threshold(probabilities, classes, labels, target=0.99)
+    assert 0.6 < threshold <= 0.8
+
+
+def test_summary_counts_confident_errors():
+    records = [
+        {"id": "a", "label": "70551", "accept": ["70551"], "kind": "report"},
+        {"id": "b", "label": "unclear", "accept": ["needs_review", "out_of_scope"], "kind": "case_history"},
+    ]
+    suggestions = [
+        {"status": "suggested", "code": "70553", "probabilities": {"70553": 0.9, "70551": 0.1}},
+        {"status": "needs_review", "code": "70551", "probabilities": {"70551": 0.5, "needs_review": 0.5}},
+    ]
+    result = summarize(records, suggestions)
+    assert result["confident_errors"] == [("a", "70553")]
+    assert result["reports_right"] == 0
+
+
+def test_ece_of_perfect_calibration_is_zero():
+    assert expected_calibration_error([1.0, 1.0, 0.5, 0.5], [True, True, True, False]) == pytest.approx(0.0)
