@@ -20,9 +20,7 @@ from pathlib import Path
 
 
 def _texts(path: Path, n: int) -> list[str]:
-    texts = [
-        json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     out = []
     while len(out) < n:
         out.extend(texts)

@@ -180,6 +180,28 @@ def _print_summary(name: str, result: dict, baseline_accuracy: float) -> None:
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the model once).")] = 1,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Run the API (and the coder widget) with uvicorn."""
+    import uvicorn
+
+    logging.getLogger().setLevel(log_level.upper())
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,  # our middleware logs request id, route, status and latency instead
+    )
+
+
+@app.command()
 def demo(
     reports: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="JSONL of sample reports.")] = None,
 ) -> None:
@@ -203,7 +225,9 @@ def demo(
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("httpx", "urllib3", "numexpr"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     app()
 
 

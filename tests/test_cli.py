@@ -42,9 +42,7 @@ def test_extract_bulk_with_bad_records(tmp_path):
 
 def test_extract_invalid_utf8(tmp_path):
     source = tmp_path / "in.jsonl"
-    source.write_bytes(
-        json.dumps({"id": "a", "text": "T1"}).encode() + b"\n" + b'{"id": "b", "text": "\xff\xfe"}\n'
-    )
+    source.write_bytes(json.dumps({"id": "a", "text": "T1"}).encode() + b"\n" + b'{"id": "b", "text": "\xff\xfe"}\n')
     out = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["extract", str(source), "-o", str(out), "--quiet"])
     assert result.exit_code == 0

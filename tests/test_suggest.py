@@ -14,8 +14,20 @@ from nlp_coder.pipeline import extract
 from nlp_coder.training import choose_threshold
 
 CONTRACT_KEYS = {
-    "id", "code", "status", "confidence", "probabilities", "description", "evidence", "indications",
-    "modifiers", "also_codes", "supply", "flags", "rationale", "model_version",
+    "id",
+    "code",
+    "status",
+    "confidence",
+    "probabilities",
+    "description",
+    "evidence",
+    "indications",
+    "modifiers",
+    "also_codes",
+    "supply",
+    "flags",
+    "rationale",
+    "model_version",
 }
 
 REPORTS = {

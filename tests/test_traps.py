@@ -269,14 +269,10 @@ def test_perfusion_bolus_is_post_contrast(report):
     ],
 )
 def test_exam_scope_regions(report, expected):
-    regions = {
-        e.attributes["region"] for e in kinds(extract(report), "exam_scope") if "region" in e.attributes
-    }
+    regions = {e.attributes["region"] for e in kinds(extract(report), "exam_scope") if "region" in e.attributes}
     if expected:
         assert expected in regions
-    modalities = {
-        e.attributes["modality"] for e in kinds(extract(report), "exam_scope") if "modality" in e.attributes
-    }
+    modalities = {e.attributes["modality"] for e in kinds(extract(report), "exam_scope") if "modality" in e.attributes}
     assert modalities, "a modality cue must be found"
 
 
