@@ -50,7 +50,7 @@ def build_model(random_state: int = 0, n_estimators: int = 150) -> CalibratedCla
 
 def rules_baseline(features: Mapping[str, float]) -> str:
     """What a coder's checklist gives, without learning: the baseline the classifier must beat."""
-    if features.get("derived:title_out_of_scope"):
+    if features.get("derived:title_out_of_scope") or features.get("derived:technique_other_modality_only"):
         return "out_of_scope"
     given = features.get("derived:contrast_given", 0.0)
     if features.get("contrast:addendum:affirmed"):

@@ -57,13 +57,12 @@ def _assertion(kind: str, section: str, categories: set[str], forced: str | None
     return "affirmed"
 
 
-def _phase(ent: Span, modifiers: tuple[Any, ...]) -> str:
+def _phase(ent: Span, modifiers: list[tuple[str, int, int]]) -> str:
     best: tuple[int, str] | None = None
-    for modifier in modifiers:
-        phase = PHASES.get(modifier.category.upper())
+    for category, mod_start, mod_end in modifiers:
+        phase = PHASES.get(category)
         if phase is None:
             continue
-        mod_start, mod_end = modifier.modifier_span
         distance = ent.start - mod_end if mod_end <= ent.start else mod_start - ent.end
         if best is None or distance < best[0]:
             best = (distance, phase)
@@ -89,7 +88,9 @@ def _metadata(rules: dict[tuple[int, int], Any], ent: Span) -> dict[str, Any]:
     return rule.metadata if rule is not None else {}
 
 
-def _sequencing_cues(text: str, doc: Doc, sent_starts: list[int], ents: list[tuple[Any, ...]]) -> dict[int, int]:
+def _sequencing_cues(
+    text: str, doc: Doc, sent_starts: list[int], ents: list[tuple[Any, ...]], all_modifiers: dict[Any, Any]
+) -> dict[int, int]:
     """Sentence number -> offset of a "followed by"/"then" cue that precedes given contrast in it."""
     cues: dict[int, int] = {}
     for ent, kind, start, _, sent, metadata in ents:
@@ -97,7 +98,8 @@ def _sequencing_cues(text: str, doc: Doc, sent_starts: list[int], ents: list[tup
             continue
         sentence_start = doc[sent_starts[sent - 1]].idx if sent >= 1 else 0
         last_cue = max((m.start() for m in _THEN.finditer(text, sentence_start, start)), default=None)
-        if last_cue is not None and not any(m.category.upper().startswith("NEG") for m in ent._.modifiers):
+        negated = any(c.startswith("NEG") for c, _, _ in all_modifiers.get((ent.start, ent.end), ()))
+        if last_cue is not None and not negated:
             cues[sent] = last_cue
     return cues
 
@@ -115,7 +117,8 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
     ]
     contrast_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "contrast_administration"}
     modality_sentences = {sent for _, kind, _, _, sent, meta in ents if kind == "exam_scope" and "modality" in meta}
-    sequencing_cues = _sequencing_cues(text, doc, sent_starts, ents)
+    all_modifiers = doc._.nlp_coder_modifiers or {}
+    sequencing_cues = _sequencing_cues(text, doc, sent_starts, ents, all_modifiers)
     evidence: list[Evidence] = []
     for ent, kind, start, end, sent, rule_metadata in ents:
         index = bisect_right(section_starts, start) - 1
@@ -128,8 +131,8 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
             continue  # "the orbits are normal" is anatomy; "MRI of the orbits" is a scope
         attributes: dict[str, Any] = dict(rule_metadata)
         forced = attributes.pop("assertion", None)
-        modifiers = ent._.modifiers
-        categories = {m.category.upper() for m in modifiers}
+        modifiers = all_modifiers.get((ent.start, ent.end), ())
+        categories = {category for category, _, _ in modifiers}
         span_text = text[start:end]
         if kind == "sequence":
             attributes.setdefault("phase", _phase(ent, modifiers))

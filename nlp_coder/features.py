@@ -33,7 +33,7 @@ SECTION_GROUPS = {
 NON_CONTRAST_SEQUENCES = frozenset(
     {"T2", "FLAIR", "DWI", "SWI", "heavy_T2", "perfusion_asl", "DTI", "TOF", "MRS", "PC", "T1", "T1_3D"}
 )
-NON_BRAIN_REGIONS = ("orbit", "face", "neck", "spine", "tmj", "vessels", "body")
+NON_BRAIN_REGIONS = ("orbit", "face", "neck", "spine", "tmj", "vessels", "body", "skull")
 OTHER_MODALITIES = ("mra", "mrv", "ct", "fmri", "intraop", "nuclear", "xray", "ultrasound", "catheter_angio")
 
 
@@ -47,6 +47,7 @@ def featurize(evidence: Iterable[Evidence], text: str) -> dict[str, float]:
     items = list(evidence)
     title_regions: set[str] = set()
     title_modalities: set[str] = set()
+    technique_modalities: set[str] = set()
     for e in items:
         group = section_group(e.section)
         a = e.assertion
@@ -93,6 +94,8 @@ def featurize(evidence: Iterable[Evidence], text: str) -> dict[str, float]:
             f[f"scope:{group}:{kind}:{key}"] += 1
             if group == "title":
                 (title_modalities if kind == "modality" else title_regions).add(key)
+            elif group == "technique" and kind == "modality":
+                technique_modalities.add(key)
         elif e.kind == "abort":
             f[f"abort:{e.attributes.get('abort_type')}"] += 1
         elif e.kind in ("unfilled_field", "contrast_allergy", "session", "other_contrast"):
@@ -107,7 +110,9 @@ def featurize(evidence: Iterable[Evidence], text: str) -> dict[str, float]:
     pre = f["sequence:pre"] + f["sequence:both"] + f["sequence:noncontrast_type_unspecified"]
     f["derived:pre_and_given"] = float(pre > 0 and given > 0)
     f["derived:title_non_brain_region"] = float(any(r in NON_BRAIN_REGIONS for r in title_regions))
-    f["derived:title_brain_region"] = float(bool(title_regions & {"brain", "sella", "iac"}))
+    # "head" names the brain only on an MRI title ("MRI head"); "MRA head", "CT head" are other exams.
+    brain_regions = {"brain", "sella", "iac"} | ({"head"} if not title_modalities - {"mri"} else set())
+    f["derived:title_brain_region"] = float(bool(title_regions & brain_regions))
     f["derived:title_other_modality"] = float(bool(title_modalities & set(OTHER_MODALITIES)))
     f["derived:title_mri"] = float("mri" in title_modalities)
     f["derived:title_out_of_scope"] = float(
@@ -116,6 +121,10 @@ def featurize(evidence: Iterable[Evidence], text: str) -> dict[str, float]:
         or ("fmri" in title_modalities or "intraop" in title_modalities)
     )
     f["derived:no_title"] = float(not any(e.section == "exam" for e in items))
+    # Without a title, the technique section names the exam ("Noncontrast axial CT images...").
+    f["derived:technique_other_modality_only"] = float(
+        bool(technique_modalities & set(OTHER_MODALITIES)) and "mri" not in technique_modalities | title_modalities
+    )
     f["derived:technique_present"] = float(any(section_group(e.section) == "technique" for e in items))
     f["derived:n_evidence_log"] = min(len(items), 60) / 60
     f["derived:short_text"] = float(len(text.strip()) < 200)

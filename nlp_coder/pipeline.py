@@ -44,10 +44,14 @@ def build_nlp(
     context_rules: Path | None = None,
     section_rules: Path | None = None,
     phase_rules: Path | None = None,
+    context_engine: str = "nlp_coder",
 ) -> Language:
-    """Assemble the extraction pipeline (rule files default to the packaged ones)."""
-    from medspacy.context import ConText
+    """Assemble the extraction pipeline (rule files default to the packaged ones).
 
+    Args:
+        context_engine: ``"nlp_coder"`` (default, fast) or ``"medspacy"`` (medspaCy's own ConText on the
+            same rule files; kept for parity tests and comparison).
+    """
     _silence_medspacy_logging()
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "nlp_coder.tokenizer.v1"}}})
     nlp.max_length = MAX_CHARS
@@ -58,46 +62,59 @@ def build_nlp(
     # (pre/post/both). Their cues overlap ("without" negates, "without contrast" marks a pre-contrast
     # sequence) and ConText keeps only the longest of overlapping modifiers, so they cannot share a pass.
     passes = (
-        ("nlp_coder_assertion", context_rules, ASSERTION_GROUP),
-        ("nlp_coder_phase", phase_rules, PHASE_GROUP),
+        ("nlp_coder_assertion", context_rules, "context_rules.json", ASSERTION_GROUP),
+        ("nlp_coder_phase", phase_rules, "phase_rules.json", PHASE_GROUP),
     )
-    for name, rules_path, group in passes:
-        context: ConText = nlp.add_pipe(
-            "medspacy_context",
-            name=name,
-            config={
-                "rules": None,
-                "span_attrs": None,
-                "prune_on_modifier_overlap": True,
-                "input_span_type": "group",
-                "span_group_name": group,
-            },
-        )
-        context.add(
-            _context_rules(rules_path, "context_rules.json" if name == "nlp_coder_assertion" else "phase_rules.json")
-        )
+    for name, rules_path, default_rules, group in passes:
+        if context_engine == "nlp_coder":
+            nlp.add_pipe(
+                "nlp_coder_context",
+                name=name,
+                config={
+                    "rules": str(rules_path) if rules_path else None,
+                    "default_rules": default_rules,
+                    "span_group": group,
+                },
+            )
+        elif context_engine == "medspacy":
+            _add_medspacy_context(nlp, name, rules_path, default_rules, group)
+        else:
+            raise ValueError("context_engine must be 'nlp_coder' or 'medspacy'")
     return nlp
 
 
-def _context_rules(path: Path | None, default_name: str) -> list:
-    from medspacy.context import ConTextRule
+def _add_medspacy_context(nlp: Language, name: str, path: Path | None, default_rules: str, group: str) -> None:
+    from medspacy.context import ConText, ConTextRule
 
-    return [
-        ConTextRule(
-            literal=rule.literal,
-            category=rule.category,
-            pattern=pattern,
-            direction=rule.direction,
-            allowed_types=set(rule.allowed_types) if rule.allowed_types else None,
-            excluded_types=set(rule.excluded_types) if rule.excluded_types else None,
-            max_scope=rule.max_scope,
-            terminated_by=set(rule.terminated_by) if rule.terminated_by else None,
-            metadata=rule.metadata,
-        )
-        for rule in load_context_rules(path, default_name)
-        # one ConTextRule per first-token alternative: same matches, much cheaper matching
-        for pattern in (split_first_token_sets(rule.pattern) if rule.pattern else [None])
-    ]
+    context: ConText = nlp.add_pipe(
+        "medspacy_context",
+        name=name,
+        config={
+            "rules": None,
+            "span_attrs": None,
+            "prune_on_modifier_overlap": True,
+            "input_span_type": "group",
+            "span_group_name": group,
+        },
+    )
+    context.add(
+        [
+            ConTextRule(
+                literal=rule.literal,
+                category=rule.category,
+                pattern=pattern,
+                direction=rule.direction,
+                allowed_types=set(rule.allowed_types) if rule.allowed_types else None,
+                excluded_types=set(rule.excluded_types) if rule.excluded_types else None,
+                max_scope=rule.max_scope,
+                terminated_by=set(rule.terminated_by) if rule.terminated_by else None,
+                metadata=rule.metadata,
+            )
+            for rule in load_context_rules(path, default_rules)
+            for pattern in (split_first_token_sets(rule.pattern) if rule.pattern else [None])
+        ]
+    )
+    nlp.add_pipe("nlp_coder_medspacy_modifiers", name=f"{name}_modifiers", config={"span_group": group})
 
 
 @lru_cache(maxsize=1)

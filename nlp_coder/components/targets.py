@@ -15,7 +15,7 @@ from spacy.util import filter_spans
 
 from nlp_coder.rules import TargetRuleModel, load_target_rules, split_first_token_sets
 
-__all__ = ["ASSERTION_GROUP", "ASSERTION_KINDS", "PHASE_GROUP", "TargetMatcher"]
+__all__ = ["ASSERTION_GROUP", "ASSERTION_KINDS", "PHASE_GROUP", "TargetMatcher", "case_variants"]
 
 ASSERTION_GROUP = "nlp_coder_assertion_targets"
 PHASE_GROUP = "nlp_coder_phase_targets"
@@ -51,7 +51,7 @@ class TargetMatcher:
             if rule.pattern is not None:
                 self._matcher.add(key, split_first_token_sets(rule.pattern))
             else:
-                self._phrase_matcher.add(key, _case_variants(nlp, rule.literal))
+                self._phrase_matcher.add(key, case_variants(nlp, rule.literal))
 
     @property
     def rules(self) -> list[TargetRuleModel]:
@@ -75,7 +75,7 @@ class TargetMatcher:
         return doc
 
 
-def _case_variants(nlp: Language, literal: str) -> list[Doc]:
+def case_variants(nlp: Language, literal: str) -> list[Doc]:
     """Docs for a literal as written, upper-cased and capitalised, when they tokenise differently.
 
     Matching is on lower-cased tokens, but tokenizer exceptions are case-sensitive ("w/o" is one token,
