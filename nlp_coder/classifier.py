@@ -10,12 +10,12 @@ probability over the codes. The four coding outcomes stay calibrated probabiliti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.pipeline import Pipeline
+
+from nlp_coder.features import rules_baseline
 
 __all__ = ["CLASSES", "CODES", "REVIEW", "build_model", "label_to_class", "rules_baseline"]
 
@@ -46,21 +46,3 @@ def build_model(random_state: int = 0, n_estimators: int = 150) -> CalibratedCla
     )
     # Isotonic calibration on 5 stratified folds; one final forest (ensemble=False) keeps prediction fast.
     return CalibratedClassifierCV(pipeline, method="isotonic", cv=5, ensemble=False)
-
-
-def rules_baseline(features: Mapping[str, float]) -> str:
-    """What a coder's checklist gives, without learning: the baseline the classifier must beat."""
-    if features.get("derived:title_out_of_scope") or features.get("derived:technique_other_modality_only"):
-        return "out_of_scope"
-    given = features.get("derived:contrast_given", 0.0)
-    if features.get("contrast:addendum:affirmed"):
-        given = 1.0
-    elif features.get("contrast:addendum:negated"):
-        given = 0.0
-    elif features.get("contrast:technique:negated") and not features.get("contrast:technique:affirmed"):
-        given = 0.0
-    if not given:
-        return "70551"
-    if any(features.get(f"post_only:{group}:affirmed") for group in ("technique", "title", "report", "addendum")):
-        return "70552"
-    return "70553"

@@ -136,9 +136,8 @@ def evaluate(
     from nlp_coder.classifier import rules_baseline
     from nlp_coder.corpus import load_corpus, load_realworld
     from nlp_coder.evaluation import expected_outcome, summarize
-    from nlp_coder.features import featurize
-    from nlp_coder.pipeline import extract_many
     from nlp_coder.suggest import Suggester
+    from nlp_coder.training import corpus_features
 
     suggester = Suggester(model) if model else Suggester()
     sets = [(f"corpus {split}", load_corpus(corpus, split))]
@@ -148,12 +147,10 @@ def evaluate(
     for name, records in sets:
         suggestions = list(suggester.suggest_many([r["text"] for r in records], [r["id"] for r in records]))
         result = summarize(records, suggestions)
-        baseline = [
-            rules_baseline(featurize(ev, r["text"]))
-            for ev, r in zip(extract_many(r["text"] for r in records), records, strict=False)
-        ]
+        features = corpus_features(records)
+        baseline = [rules_baseline(f) for f in features]
         baseline_accuracy = sum(
-            b == expected_outcome(r["label"]) for b, r in zip(baseline, records, strict=False)
+            b == expected_outcome(r["label"]) for b, r in zip(baseline, records, strict=True)
         ) / len(records)
         _print_summary(name, result, baseline_accuracy)
 

@@ -19,9 +19,9 @@ from typing import Any
 from spacy.tokens import Doc, Span
 
 from nlp_coder.components.sections import doc_text
-from nlp_coder.types import Evidence
+from nlp_coder.types import Evidence, Extraction, SectionSpan
 
-__all__ = ["doc_to_evidence"]
+__all__ = ["doc_to_evidence", "doc_to_extraction"]
 
 NEGATED = "NEGATED_EXISTENCE"
 HYPOTHETICAL = "HYPOTHETICAL"
@@ -154,3 +154,9 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
             )
         )
     return evidence
+
+
+def doc_to_extraction(doc: Doc) -> Extraction:
+    """Evidence plus section structure of a processed Doc."""
+    sections = [SectionSpan(s.category, s.header_start, s.header_end, s.end) for s in (doc._.nlp_coder_sections or [])]
+    return Extraction(evidence=doc_to_evidence(doc), sections=sections)

@@ -9,12 +9,15 @@ hypothetical by construction).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
+from nlp_coder.rules import load_genre_cues
 from nlp_coder.types import Evidence
 
-__all__ = ["NON_CONTRAST_SEQUENCES", "SECTION_GROUPS", "featurize", "section_group"]
+__all__ = ["NON_CONTRAST_SEQUENCES", "SECTION_GROUPS", "featurize", "rules_baseline", "section_group"]
 
 SECTION_GROUPS = {
     "exam": "title",
@@ -28,6 +31,7 @@ SECTION_GROUPS = {
     "comparison": "other",
     "recommendation": "other",
     "other": "other",
+    "clinical": "clinical",
 }
 # Sequences acquired without contrast unless the report says otherwise.
 NON_CONTRAST_SEQUENCES = frozenset(
@@ -41,10 +45,43 @@ def section_group(section: str) -> str:
     return SECTION_GROUPS.get(section, "other")
 
 
-def featurize(evidence: Iterable[Evidence], text: str) -> dict[str, float]:
-    """The feature dict of one report (sparse: absent keys are zero)."""
+@lru_cache(maxsize=1)
+def _genre_patterns() -> dict[str, re.Pattern[str]]:
+    by_genre: dict[str, list[str]] = {}
+    for cue in load_genre_cues():
+        by_genre.setdefault(cue.genre, []).append(f"(?:{cue.pattern})")
+    return {genre: re.compile("|".join(parts), re.IGNORECASE) for genre, parts in by_genre.items()}
+
+
+def genre_features(text: str) -> dict[str, float]:
+    """How much a text reads like a radiology report vs a clinical note, and whether it looks cut off.
+
+    Rates are matches per 100 words (capped), from the cue lists in ``genre_cues.json``.
+    """
+    words = max(len(text.split()), 1)
+    out = {
+        f"genre:{genre}": min(len(pattern.findall(text)) * 100 / words, 20.0) / 20.0
+        for genre, pattern in _genre_patterns().items()
+    }
+    stripped = text.rstrip()
+    out["derived:ends_mid_sentence"] = float(bool(stripped) and stripped[-1] not in ".!?)]:*\"'")
+    out["derived:log_words"] = min(words, 1000) / 1000
+    return out
+
+
+def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] = ()) -> dict[str, float]:
+    """The feature dict of one report (sparse: absent keys are zero).
+
+    Args:
+        evidence: the report's evidence.
+        text: the report text (only its length is used).
+        sections: the section categories found, in order (document structure: a radiology report has
+            exam/technique/findings/impression sections, a clinic note has history/course/plan ones).
+    """
     f: Counter[str] = Counter()
     items = list(evidence)
+    for category in set(sections):
+        f[f"section:{category}"] = 1
     title_regions: set[str] = set()
     title_modalities: set[str] = set()
     technique_modalities: set[str] = set()
@@ -103,7 +140,16 @@ def featurize(evidence: Iterable[Evidence], text: str) -> dict[str, float]:
     # Interactions a coder reads directly.
     given = sum(f[f"contrast:{g}:affirmed"] for g in ("technique", "report", "addendum")) + f["sequence:post"]
     given += f["sequence:both"] + f["sequence:contrast_bolus"] + f["enhancement:assessed"]
-    not_given = sum(f[f"contrast:{g}:negated"] for g in ("technique", "report", "addendum"))
+    # "No pre-contrast imaging" says contrast was given (70552); only the other negations mean none given.
+    not_given = sum(
+        f[f"contrast:{g}:negated"] - f[f"contrast:{g}:negated:pre"] - f[f"contrast:{g}:negated:pre_and_post"]
+        for g in ("technique", "report", "addendum")
+    )
+    # An addendum outranks the body: its contrast statement, when it makes one, is the final word.
+    addendum_given = f["contrast:addendum:affirmed"] > 0
+    addendum_not_given = (f["contrast:addendum:negated"] - f["contrast:addendum:negated:pre"]) > 0
+    f["derived:addendum_given"] = float(addendum_given and not addendum_not_given)
+    f["derived:addendum_not_given"] = float(addendum_not_given and not addendum_given)
     f["derived:contrast_given"] = float(given > 0)
     f["derived:contrast_not_given"] = float(not_given > 0)
     f["derived:conflict"] = float(given > 0 and not_given > 0)
@@ -127,5 +173,34 @@ def featurize(evidence: Iterable[Evidence], text: str) -> dict[str, float]:
     )
     f["derived:technique_present"] = float(any(section_group(e.section) == "technique" for e in items))
     f["derived:n_evidence_log"] = min(len(items), 60) / 60
+    f["derived:n_current_sequences"] = (
+        min(sum(f[f"sequence:{p}"] for p in ("pre", "post", "both", "unspecified")), 20) / 20
+    )
+    f["derived:radiology_structure"] = sum(
+        f[f"section:{c}"] for c in ("exam", "technique", "findings", "impression", "comparison", "contrast")
+    )
     f["derived:short_text"] = float(len(text.strip()) < 200)
+    f["derived:findings_or_impression"] = float(bool(f["section:findings"] or f["section:impression"]))
+    f.update(genre_features(text))
+    # The checklist's answer as a feature: it encodes the coding hierarchy (addendum > technique >
+    # title) that a few hundred examples teach slowly; the model may follow or overrule it.
+    f[f"rule:{rules_baseline(f)}"] = 1.0
     return {k: float(v) for k, v in f.items() if v}
+
+
+def rules_baseline(features: Mapping[str, float]) -> str:
+    """What a coder's checklist gives, without learning: the baseline the classifier must beat."""
+    if features.get("derived:title_out_of_scope") or features.get("derived:technique_other_modality_only"):
+        return "out_of_scope"
+    given = features.get("derived:contrast_given", 0.0)
+    if features.get("derived:addendum_given"):
+        given = 1.0
+    elif features.get("derived:addendum_not_given"):
+        given = 0.0
+    elif features.get("contrast:technique:negated") and not features.get("contrast:technique:affirmed"):
+        given = 0.0
+    if not given:
+        return "70551"
+    if any(features.get(f"post_only:{group}:affirmed") for group in ("technique", "title", "report", "addendum")):
+        return "70552"
+    return "70553"

@@ -16,11 +16,19 @@ from spacy.language import Language
 from nlp_coder import components  # noqa: F401  (registers the nlp_coder_* factories)
 from nlp_coder.components.targets import ASSERTION_GROUP, PHASE_GROUP
 from nlp_coder.errors import InputError
-from nlp_coder.evidence import doc_to_evidence
+from nlp_coder.evidence import doc_to_evidence, doc_to_extraction
 from nlp_coder.rules import load_context_rules, split_first_token_sets
-from nlp_coder.types import Evidence
+from nlp_coder.types import Evidence, Extraction
 
-__all__ = ["MAX_CHARS", "build_nlp", "extract", "extract_many", "get_nlp", "validate_text"]
+__all__ = [
+    "MAX_CHARS",
+    "analyze_many",
+    "build_nlp",
+    "extract",
+    "extract_many",
+    "get_nlp",
+    "validate_text",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -154,3 +162,11 @@ def extract_many(texts: Iterable[str], nlp: Language | None = None, batch_size: 
     validated = (validate_text(t) for t in texts)
     for doc in pipeline.pipe(validated, batch_size=batch_size):
         yield doc_to_evidence(doc)
+
+
+def analyze_many(texts: Iterable[str], nlp: Language | None = None, batch_size: int = 64) -> Iterator[Extraction]:
+    """Evidence and section structure for many reports, in order."""
+    pipeline = nlp or get_nlp()
+    validated = (validate_text(t) for t in texts)
+    for doc in pipeline.pipe(validated, batch_size=batch_size):
+        yield doc_to_extraction(doc)

@@ -55,6 +55,13 @@ class TargetRuleModel(_Rule):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+class GenreCueModel(_Rule):
+    """A regular expression whose matches suggest a document genre (radiology report or clinical note)."""
+
+    genre: Literal["report", "clinical"]
+    pattern: str = Field(min_length=1)
+
+
 class ContextRuleModel(_Rule):
     """A ConText modifier in medspaCy's ConTextRule shape."""
 
@@ -151,3 +158,10 @@ def split_first_token_sets(pattern: TokenPattern) -> list[TokenPattern]:
         return [pattern]
     key = set_keys[0]
     return [[{**first, key: item}, *pattern[1:]] for item in first[key]["IN"]]
+
+
+@lru_cache(maxsize=8)
+def load_genre_cues(path: Path | None = None) -> tuple[GenreCueModel, ...]:
+    """Genre cues (default: the packaged ``genre_cues.json``)."""
+    records = _load_records(path, "genre_cues.json", "genre_cues")
+    return tuple(_validate(GenreCueModel, records, "genre_cues"))

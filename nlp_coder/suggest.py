@@ -21,7 +21,7 @@ from spacy.language import Language
 from nlp_coder.classifier import CODES, REVIEW
 from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, section_group
 from nlp_coder.persistence import DEFAULT_MODEL, load_model
-from nlp_coder.pipeline import MAX_CHARS, extract_many, get_nlp, validate_text
+from nlp_coder.pipeline import MAX_CHARS, analyze_many, get_nlp, validate_text
 from nlp_coder.types import Evidence
 
 __all__ = ["DESCRIPTIONS", "Suggester", "get_suggester", "suggest"]
@@ -138,8 +138,11 @@ class Suggester:
         """Suggestions for many reports, in order."""
         text_list = [validate_text(t, MAX_CHARS) for t in texts]
         id_list = list(ids) if ids is not None else [None] * len(text_list)
-        evidence_lists = list(extract_many(text_list, nlp=self.nlp, batch_size=batch_size))
-        features = [featurize(ev, text) for ev, text in zip(evidence_lists, text_list, strict=False)]
+        extractions = list(analyze_many(text_list, nlp=self.nlp, batch_size=batch_size))
+        evidence_lists = [x.evidence for x in extractions]
+        features = [
+            featurize(x.evidence, text, x.section_categories) for x, text in zip(extractions, text_list, strict=True)
+        ]
         probabilities = self.model.predict_proba(features) if features else []
         for record_id, text, evidence, feats, probs in zip(
             id_list, text_list, evidence_lists, features, probabilities, strict=False

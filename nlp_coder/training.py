@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from nlp_coder.classifier import CLASSES, REVIEW, build_model, label_to_class
 from nlp_coder.corpus import load_corpus
 from nlp_coder.features import featurize
-from nlp_coder.pipeline import extract_many
+from nlp_coder.pipeline import analyze_many
 
 __all__ = ["TrainResult", "choose_threshold", "corpus_features", "data_hash", "train"]
 
@@ -36,8 +37,8 @@ class TrainResult:
 def corpus_features(records: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
     """Feature dicts of corpus records (through the real extraction pipeline)."""
     return [
-        featurize(evidence, r["text"])
-        for evidence, r in zip(extract_many(r["text"] for r in records), records, strict=False)
+        featurize(extraction.evidence, r["text"], extraction.section_categories)
+        for extraction, r in zip(analyze_many(r["text"] for r in records), records, strict=True)
     ]
 
 
@@ -82,10 +83,15 @@ def train(corpus: Path, seed: int = 0) -> TrainResult:
     y_train = [label_to_class(r["label"]) for r in train_records]
     model = build_model(random_state=seed).fit(x_train, y_train)
     assert tuple(sorted(model.classes_)) == tuple(sorted(CLASSES)), "every class must be in the train split"
+    classes = [str(c) for c in model.classes_]
+    # The threshold is chosen on held-out predictions only: the dev split (final model) plus out-of-fold
+    # predictions on the train split. Dev alone (about a hundred reports) lets one error decide it.
     dev_probabilities = model.predict_proba(corpus_features(dev_records))
-    threshold = choose_threshold(
-        dev_probabilities, [str(c) for c in model.classes_], [label_to_class(r["label"]) for r in dev_records]
-    )
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    out_of_fold = cross_val_predict(build_model(random_state=seed), x_train, y_train, cv=folds, method="predict_proba")
+    held_out = np.vstack([dev_probabilities, out_of_fold])
+    held_out_labels = [label_to_class(r["label"]) for r in dev_records] + list(y_train)
+    threshold = choose_threshold(held_out, classes, held_out_labels)
     logger.info(
         "trained on %d reports; review threshold %.3f chosen on %d dev reports",
         len(train_records),
@@ -101,6 +107,7 @@ def train(corpus: Path, seed: int = 0) -> TrainResult:
         },
         "seed": seed,
         "threshold": threshold,
+        "threshold_chosen_on": "dev split + 5-fold out-of-fold predictions on train",
         "threshold_target_precision": TARGET_PRECISION,
         "classes": [str(c) for c in model.classes_],
     }

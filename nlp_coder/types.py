@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ASSERTIONS", "PHASES", "Evidence"]
+__all__ = ["ASSERTIONS", "PHASES", "Evidence", "Extraction", "SectionSpan"]
 
 ASSERTIONS = ("affirmed", "negated", "hypothetical", "historical")
 # "both": a sequence acquired before and after contrast ("MPRAGE pre and post").
@@ -47,3 +47,25 @@ class Evidence:
         }
         out.update(self.attributes)
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpan:
+    """A section of a report: its category, header span (empty when headerless) and end offset."""
+
+    category: str
+    header_start: int
+    header_end: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """Everything extraction knows of one report: its evidence and its section structure."""
+
+    evidence: list[Evidence]
+    sections: list[SectionSpan]
+
+    @property
+    def section_categories(self) -> list[str]:
+        return [s.category for s in self.sections]
