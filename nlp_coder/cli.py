@@ -135,7 +135,7 @@ def evaluate(
     """Per-class P/R/F1, confusion matrix, coverage, accuracy on suggested, ECE; rules baseline beside it."""
     from nlp_coder.classifier import rules_baseline
     from nlp_coder.corpus import load_corpus, load_realworld
-    from nlp_coder.evaluation import expected_outcome, summarize
+    from nlp_coder.evaluation import expected_outcome, extras_summary, summarize
     from nlp_coder.suggest import Suggester
     from nlp_coder.training import corpus_features
 
@@ -153,6 +153,16 @@ def evaluate(
             b == expected_outcome(r["label"]) for b, r in zip(baseline, records, strict=True)
         ) / len(records)
         _print_summary(name, result, baseline_accuracy)
+        if name.startswith("corpus"):
+            extras = extras_summary(records, suggestions)
+            typer.echo(
+                f"extras on {extras['n_right_code']} reports with the right code: "
+                f"modifier accuracy {extras['modifier_accuracy']:.3f} (recall on {extras['n_modifier_gold']} gold "
+                f"modifiers {extras['modifier_recall']:.3f}), also-codes exact {extras['also_codes_accuracy']:.3f}, "
+                f"supply HCPCS {extras['supply_hcpcs_accuracy']:.3f} (n={extras['n_supply']}), "
+                f"units {extras['supply_units_accuracy']:.3f} (n={extras['n_units']}); "
+                f"ICD-10-CM precision {extras['icd10cm_precision']:.3f} recall {extras['icd10cm_recall']:.3f}"
+            )
 
 
 def _print_summary(name: str, result: dict, baseline_accuracy: float) -> None:

@@ -90,3 +90,60 @@ def summarize(records: Sequence[dict[str, Any]], suggestions: Sequence[dict[str,
         result["reports_right"] = sum(1 for r, g in reports if g == expected_outcome(r["label"]))
         result["reports_total"] = len(reports)
     return result
+
+
+def extras_summary(records: Sequence[dict[str, Any]], suggestions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Accuracy of modifiers, also-codes, supply and ICD-10-CM against corpus gold fields.
+
+    Modifiers, also-codes and supply are scored on the reports whose code the system got right (the
+    extras of a wrong code are not meaningful); ICD-10-CM codes on every report with gold codes.
+    """
+    from nlp_coder.billing import _units, supply_table
+
+    right = [
+        (r, s)
+        for r, s in zip(records, suggestions, strict=True)
+        if r["label"] in ("70551", "70552", "70553") and s.get("code") == r["label"]
+    ]
+    modifier_hits = sum(
+        (r.get("modifier") or None) == (s["modifiers"][0] if s["modifiers"] else None) for r, s in right
+    )
+    modifier_gold = [(r, s) for r, s in right if r.get("modifier")]
+    also_hits = sum(sorted(r.get("also_codes") or []) == sorted(s["also_codes"]) for r, s in right)
+    supply_rows = [(r, s) for r, s in right if r["label"] in ("70552", "70553") and r.get("agent")]
+    hcpcs_hits = units_hits = units_total = 0
+    table = supply_table()
+    for r, s in supply_rows:
+        expected = table.get(r["agent"]) or table["gadolinium"]
+        got = s["supply"][0] if s["supply"] else {}
+        hcpcs_hits += got.get("hcpcs") == expected["hcpcs"]
+        if r.get("volume_ml"):
+            units_total += 1
+            units_hits += got.get("units") == _units(float(r["volume_ml"]), expected["unit_ml"], "up")
+    tp = fp = fn = 0
+    for r, s in zip(records, suggestions, strict=True):
+        gold = set(r.get("icd10cm") or [])
+        got = {c for item in s["indications"] for c in item["icd10cm"]}
+        if not gold and not got:
+            continue
+        tp += len(gold & got)
+        fp += len(got - gold)
+        fn += len(gold - got)
+    return {
+        "n_right_code": len(right),
+        "modifier_accuracy": modifier_hits / len(right) if right else 0.0,
+        "modifier_recall": sum(
+            (s["modifiers"][0] if s["modifiers"] else None) == r["modifier"] for r, s in modifier_gold
+        )
+        / len(modifier_gold)
+        if modifier_gold
+        else 0.0,
+        "n_modifier_gold": len(modifier_gold),
+        "also_codes_accuracy": also_hits / len(right) if right else 0.0,
+        "supply_hcpcs_accuracy": hcpcs_hits / len(supply_rows) if supply_rows else 0.0,
+        "n_supply": len(supply_rows),
+        "supply_units_accuracy": units_hits / units_total if units_total else 0.0,
+        "n_units": units_total,
+        "icd10cm_precision": tp / (tp + fp) if tp + fp else 0.0,
+        "icd10cm_recall": tp / (tp + fn) if tp + fn else 0.0,
+    }

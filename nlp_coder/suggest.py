@@ -18,6 +18,7 @@ from typing import Any
 
 from spacy.language import Language
 
+from nlp_coder.billing import BillingPolicy, billing_extras
 from nlp_coder.classifier import CODES, REVIEW
 from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, section_group
 from nlp_coder.persistence import DEFAULT_MODEL, load_model
@@ -125,8 +126,11 @@ def rationale(code: str | None, status: str, evidence: Sequence[Evidence], flags
 class Suggester:
     """The extraction pipeline plus the calibrated classifier and its review threshold."""
 
-    def __init__(self, model_path: Path = DEFAULT_MODEL, nlp: Language | None = None):
+    def __init__(
+        self, model_path: Path = DEFAULT_MODEL, nlp: Language | None = None, policy: BillingPolicy | None = None
+    ):
         self.nlp = nlp or get_nlp()
+        self.policy = policy or BillingPolicy()
         self.model, self.metadata = load_model(model_path)
         self.threshold = float(self.metadata["threshold"])
         self.model_version = str(self.metadata["model_version"])
@@ -176,6 +180,8 @@ class Suggester:
                 flags.append("model_review_class")
             elif confidence < self.threshold:
                 flags.append("low_confidence")
+        # Billing extras follow the code a coder would bill: the suggestion, or the leading code in review.
+        extras = billing_extras(evidence, code, self.policy)
         supports_evidence = []
         for e in evidence:
             item = e.to_dict()
@@ -192,15 +198,11 @@ class Suggester:
             "probabilities": {c: round(p.get(c, 0.0), 4) for c in (*OUTCOMES, REVIEW)},
             "description": DESCRIPTIONS.get(code),
             "evidence": supports_evidence,
-            "indications": [
-                {"text": e.text, "start": e.start, "end": e.end, "icd10cm": list(e.attributes.get("icd10cm", []))}
-                for e in evidence
-                if e.kind == "indication" and e.section in ("indication", "exam", "body") and e.assertion == "affirmed"
-            ],
-            "modifiers": [],
-            "also_codes": [],
-            "supply": [],
-            "flags": flags,
+            "indications": extras["indications"],
+            "modifiers": extras["modifiers"],
+            "also_codes": extras["also_codes"],
+            "supply": extras["supply"],
+            "flags": flags + [f for f in extras["flags"] if f not in flags],
             "rationale": rationale(code, status, evidence, flags),
             "model_version": self.model_version,
         }

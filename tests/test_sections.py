@@ -17,7 +17,8 @@ from tests.conftest import find
         ("Clinical details: headache. Report: FLAIR hyperintensity.", "FLAIR", "findings"),
         ("MRI BRAIN WITHOUT CONTRAST\nAxial T2 and FLAIR images were obtained.", "T2", "body"),
         ("MRI BRAIN WITHOUT CONTRAST\nAxial T2 and FLAIR images were obtained.", "MRI", "exam"),
-        ("Comparison: 2021.\nFindings are normal on T2.", "T2", "comparison"),
+        ("Comparison: 2021.\nFindings are normal on T2.", "T2", "body"),
+        ("Comparison: MRI 2021 with\ncontrast, T2 unchanged.", "T2", "comparison"),
     ],
 )
 def test_sections(report, span, section):

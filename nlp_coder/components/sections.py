@@ -96,7 +96,13 @@ class Sectionizer:
             sections.extend(_leading_sections(text[:first]))
         for i, (category, start, end) in enumerate(found):
             stop = found[i + 1][1] if i + 1 < len(found) else len(text)
-            sections.append(Section(category, start, end, stop))
+            field_end = _field_end(text, end, stop) if category in FIELD_CATEGORIES else None
+            if field_end is None:
+                sections.append(Section(category, start, end, stop))
+            else:
+                # "Hx: lung cancer.\nPost-contrast axial MPRAGE..." - a one-line field, then unheaded text.
+                sections.append(Section(category, start, end, field_end))
+                sections.append(Section(BODY, field_end, field_end, stop))
         return sections
 
     def __call__(self, doc: Doc) -> Doc:
@@ -104,6 +110,22 @@ class Sectionizer:
         doc._.nlp_coder_text = text
         doc._.nlp_coder_sections = self.find_sections(text)
         return doc
+
+
+# Headers that introduce a short field ("Hx: ...", "Comparison: none") rather than a block of text.
+FIELD_CATEGORIES = frozenset({"indication", "comparison", "exam", "other", "clinical"})
+_NEW_STATEMENT = re.compile(r"[.;!?]\s*\r?\n[ \t]*(?=[A-Z0-9])")
+
+
+def _field_end(text: str, header_end: int, stop: int) -> int | None:
+    """Where an inline field's text ends, when unheaded text follows it before the next header."""
+    line_end = text.find("\n", header_end, stop)
+    if line_end < 0 or not text[header_end:line_end].strip():
+        return None  # header alone on its line: the block below is the section
+    match = _NEW_STATEMENT.search(text, header_end, stop)
+    if match is None or not text[match.end() : stop].strip():
+        return None
+    return match.end()
 
 
 def _at_line_end(text: str, pos: int) -> bool:
