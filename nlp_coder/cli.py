@@ -99,25 +99,52 @@ def train(
 
 @app.command()
 def score(
-    input_path: Annotated[
-        str, typer.Argument(metavar="IN.jsonl", help="JSONL with id and text per line; - for stdin.")
-    ],
-    output: Annotated[str, typer.Option("--output", "-o", help="Output JSONL; - for stdout.")] = "-",
+    input_path: Annotated[str, typer.Argument(metavar="IN", help="JSONL, CSV or Parquet; - for JSONL on stdin.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="JSONL or Parquet (by suffix); - for stdout.")] = "-",
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (or Dask workers for a LocalCluster).")] = 1,
+    engine: Annotated[str, typer.Option(help="local or dask.")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (default: a LocalCluster).")] = None,
+    errors: Annotated[str | None, typer.Option("--errors", help="Write error records here instead of OUT.")] = None,
+    id_column: Annotated[str, typer.Option(help="CSV/Parquet id column.")] = "id",
+    text_column: Annotated[str, typer.Option(help="CSV/Parquet text column.")] = "text",
+    input_format: Annotated[str | None, typer.Option(help="jsonl, csv or parquet (default: by suffix).")] = None,
+    output_format: Annotated[str | None, typer.Option(help="jsonl or parquet (default: by suffix).")] = None,
     model: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Model file.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Reports per batch.")] = 64,
+    batch_size: Annotated[int, typer.Option(min=1, help="Reports per chunk (one nlp.pipe batch).")] = 64,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Suggest a code for every report: output lines follow the contract (id, code, status, evidence...)."""
-    from nlp_coder.bulk import score_jsonl
-    from nlp_coder.suggest import Suggester
+    """Suggest a code for every report of a backlog; rerun the same command to resume after a stop."""
+    from nlp_coder.backlog import BacklogJob, run_backlog
 
-    suggester = Suggester(model) if model else Suggester()
-    with _open_in(input_path) as source, _open_out(output) as sink:
-        summary = score_jsonl(source, sink, suggester, batch_size=batch_size, progress=not quiet)
-    typer.echo(f"{summary['ok']} reports scored, {summary['errors']} errors", err=True)
+    if engine not in ("local", "dask"):
+        raise typer.BadParameter("engine must be local or dask")
+    if input_path != "-" and not Path(input_path).is_file():
+        raise typer.BadParameter(f"no such file: {input_path}")
+    job = BacklogJob(
+        input=input_path,
+        output=output,
+        input_format=input_format,
+        output_format=output_format,
+        id_column=id_column,
+        text_column=text_column,
+        errors_path=errors,
+        workers=workers,
+        batch_size=batch_size,
+        engine=engine,
+        scheduler=scheduler,
+        model_path=str(model) if model else None,
+        progress=not quiet,
+    )
+    summary = run_backlog(job)
+    typer.echo(
+        f"{summary['scored_this_run']} records this run ({summary['resumed_from']} already done) in "
+        f"{summary['seconds']} s: {summary['reports_per_second']} reports/s overall, start-up "
+        f"{summary['startup_seconds']} s, steady {summary['steady_reports_per_second']} reports/s",
+        err=True,
+    )
     for status, count in sorted(summary["statuses"].items()):
         typer.echo(f"  {status}: {count}", err=True)
-    for reason, count in sorted(summary["reasons"].items()):
+    for reason, count in sorted(summary["error_reasons"].items()):
         typer.echo(f"  error {reason}: {count}", err=True)
 
 

@@ -1,0 +1,81 @@
+"""Backlog scoring speed: `nlp-coder score` with 1 and 2 workers vs out-of-the-box medspaCy.
+
+    python benchmarks/bulk_speed.py [--n 4000]
+
+Writes N reports (the corpus texts, cycled) to a temporary JSONL, runs `nlp-coder score` end to end
+(extraction, classifier, billing extras, JSON output) with 1 and then 2 worker processes, and times each
+run from start to finish (process start-up and model loading included). Peak RSS is sampled for every
+process of the run. The medspaCy baseline (`medspacy.load()` + sectionizer, one core) runs on the same
+texts in the same invocation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from extraction_speed import _measure, _run_medspacy, _texts  # noqa: E402
+
+
+def _score(cli: str, source: Path, out: Path, workers: int) -> tuple[float, float, dict[int, float]]:
+    if out.exists():
+        out.unlink()
+    start = time.perf_counter()
+    log = out.with_suffix(".log")
+    process = psutil.Popen(
+        [cli, "score", str(source), "-o", str(out), "--workers", str(workers), "--quiet"], stderr=log.open("w")
+    )
+    peaks: dict[int, float] = {}
+    while process.poll() is None:
+        try:
+            for p in [process, *process.children(recursive=True)]:
+                peaks[p.pid] = max(peaks.get(p.pid, 0.0), p.memory_info().rss / 2**20)
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    match = re.search(r"steady ([0-9.]+) reports/s", log.read_text())
+    return elapsed, float(match.group(1)) if match else float("nan"), peaks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=Path, default=Path("corpus/reports.jsonl"))
+    parser.add_argument("--n", type=int, default=4000)
+    args = parser.parse_args()
+    texts = _texts(args.reports, args.n)
+    cli = shutil.which("nlp-coder") or str(Path(sys.executable).with_name("nlp-coder"))
+    with tempfile.TemporaryDirectory() as tmp:
+        source, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
+        with source.open("w", encoding="utf-8") as handle:
+            for i, text in enumerate(texts):
+                handle.write(json.dumps({"id": f"r{i}", "text": text}) + "\n")
+        baseline = _measure(_run_medspacy, texts[: min(len(texts), 600)])
+        results = {}
+        for workers in (1, 2):
+            seconds, steady, peaks = _score(cli, source, out, workers)
+            assert len(out.read_text().splitlines()) == len(texts)
+            results[workers] = (len(texts) / seconds, steady, peaks)
+    print(f"{len(texts)} reports, cpu count {os.cpu_count()}")
+    print(f"medspaCy baseline (medspacy.load() + sectionizer, 1 core): {baseline:8.1f} reports/s")
+    for workers, (overall, steady, peaks) in results.items():
+        rss = ", ".join(f"{mb:.0f}" for mb in sorted(peaks.values(), reverse=True))
+        print(
+            f"score --workers {workers}: steady {steady:7.1f} reports/s ({steady / workers / baseline:.1f}x baseline "
+            f"per core), overall incl. start-up {overall:6.1f}/s; peak RSS per process (MiB): {rss}"
+        )
+    print(f"speed-up 1 -> 2 workers (steady): {results[2][1] / results[1][1]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
