@@ -14,10 +14,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routes import codes, health, suggest
+from api.routes import codes, health, suggest, widget
+from nlp_coder.feedback import FeedbackStore
 from nlp_coder.settings import Settings, get_settings
 
 logger = logging.getLogger("api")
@@ -47,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.api_keys = settings.keys()
     app.state.suggester = None
+    app.state.queues = widget.QueueStore()
+    app.state.feedback = FeedbackStore(settings.feedback_url, store_text=settings.store_feedback_text)
     errors.install(app)
     if settings.origins():
         app.add_middleware(
@@ -80,10 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(codes.router)
     app.include_router(suggest.router)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    app.include_router(widget.router)
+    app.include_router(widget.page)
+    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
 
     return app
 

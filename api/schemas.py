@@ -91,3 +91,46 @@ class ErrorDetail(BaseModel):
 class ErrorResponse(BaseModel):
     error: ErrorDetail
     request_id: str | None = None
+
+
+class QueueRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reports: list[SuggestRequest] = Field(min_length=1, description="Reports to walk in the widget.")
+
+
+class QueueCreated(BaseModel):
+    queue_id: str
+    count: int
+
+
+class QueueInfo(BaseModel):
+    queue_id: str
+    count: int
+    ids: list[str | None]
+
+
+class QueueItem(BaseModel):
+    index: int
+    count: int
+    id: str | None
+    text: str
+    suggestion: Suggestion
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    report_id: str | None = Field(default=None, max_length=200)
+    suggested_code: Literal["70551", "70552", "70553"] | None = None
+    suggested_status: Literal["suggested", "needs_review", "out_of_scope"]
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    final_code: Literal["70551", "70552", "70553", "not_codable"]
+    action: Literal["accept", "override"]
+    reason: str | None = Field(default=None, max_length=2000)
+    model_version: str = Field(max_length=64)
+    text: str | None = Field(default=None, description="Hashed, and stored only if the server is configured to.")
+
+
+class FeedbackSaved(BaseModel):
+    feedback_id: int

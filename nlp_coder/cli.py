@@ -5,11 +5,12 @@ Commands print counts and scores, never report text.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, BinaryIO, TextIO
+from typing import Annotated, BinaryIO, ContextManager, TextIO
 
 import typer
 
@@ -19,16 +20,18 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Suggest brai
 logger = logging.getLogger("nlp_coder")
 
 
-def _open_in(path: str) -> BinaryIO:
+def _open_in(path: str) -> ContextManager[BinaryIO]:
     if path == "-":
-        return sys.stdin.buffer
+        return contextlib.nullcontext(sys.stdin.buffer)  # never close the process's stdin
     if not Path(path).is_file():
         raise typer.BadParameter(f"no such file: {path}")
     return open(path, "rb")  # noqa: SIM115
 
 
-def _open_out(path: str) -> TextIO:
-    return sys.stdout if path == "-" else open(path, "w", encoding="utf-8")  # noqa: SIM115
+def _open_out(path: str) -> ContextManager[TextIO]:
+    if path == "-":
+        return contextlib.nullcontext(sys.stdout)  # never close the process's stdout
+    return open(path, "w", encoding="utf-8")  # noqa: SIM115
 
 
 @app.command()
@@ -256,6 +259,48 @@ def demo(
                     f"  {item.kind:<24} {item.assertion:<12} {item.section:<14} [{item.start}:{item.end}] "
                     f"{item.text!r} {extra if extra else ''}"
                 )
+
+
+feedback_app = typer.Typer(no_args_is_help=True, help="Coder feedback from the widget: export and statistics.")
+app.add_typer(feedback_app, name="feedback")
+
+
+def _feedback_store(url: str | None):
+    from nlp_coder.feedback import FeedbackStore
+    from nlp_coder.settings import get_settings
+
+    settings = get_settings()
+    return FeedbackStore(url or settings.feedback_url, store_text=settings.store_feedback_text)
+
+
+@feedback_app.command("export")
+def feedback_export(
+    output: Annotated[str, typer.Option("--output", "-o", help="File to write; - for stdout.")] = "-",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    url: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: NLP_CODER_FEEDBACK_URL).")] = None,
+) -> None:
+    """Write every feedback row (for retraining) as JSONL or CSV."""
+    if fmt not in ("jsonl", "csv"):
+        raise typer.BadParameter("format must be jsonl or csv")
+    with _open_out(output) as sink:
+        n = _feedback_store(url).export(sink, fmt)
+    typer.echo(f"{n} feedback rows exported", err=True)
+
+
+@feedback_app.command("stats")
+def feedback_stats(
+    url: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: NLP_CODER_FEEDBACK_URL).")] = None,
+) -> None:
+    """Acceptance rate per suggested code and the override confusion matrix."""
+    stats = _feedback_store(url).stats()
+    finals = ("70551", "70552", "70553", "not_codable")
+    typer.echo(f"{'suggested':<14}{'n':>6}{'accepted':>10}{'rate':>8}")
+    for code, row in stats["acceptance"].items():
+        typer.echo(f"{code:<14}{row['n']:>6}{row['accepted']:>10}{row['rate']:>8.1%}")
+    typer.echo("\nconfusion (rows suggested, columns final):")
+    typer.echo(" " * 14 + "".join(f"{f:>13}" for f in finals))
+    for code, row in stats["confusion"].items():
+        typer.echo(f"{code:<14}" + "".join(f"{row.get(f, 0):>13}" for f in finals))
 
 
 def main() -> None:

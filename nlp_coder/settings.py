@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = Field(default=None, description="File with one API key per line.")
     cors_origins: str = Field(default="", description="Comma-separated allowed origins; empty disables CORS.")
     log_level: str = "INFO"
+    feedback_url: str = Field(
+        default="sqlite:///nlp_coder_feedback.sqlite", description="SQLAlchemy URL of the feedback store."
+    )
+    store_feedback_text: bool = Field(default=False, description="Keep report text with feedback (PHI at rest).")
+    max_queue_reports: int = Field(default=1000, ge=1, description="Largest queue the widget can load at once.")
 
     @field_validator("log_level")
     @classmethod

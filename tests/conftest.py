@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
+
+# Feedback written by API tests goes to a throwaway database, never into the working tree.
+os.environ.setdefault(
+    "NLP_CODER_FEEDBACK_URL", f"sqlite:///{tempfile.mkdtemp(prefix='nlp-coder-test-')}/feedback.sqlite"
+)
 
 from nlp_coder.pipeline import get_nlp
 from nlp_coder.types import Evidence
