@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["expected_outcome", "outcome", "summarize"]
+__all__ = ["expected_outcome", "extras_summary", "outcome", "summarize"]
 
 OUTCOME_LABELS = ("70551", "70552", "70553", "out_of_scope", "needs_review")
 
@@ -147,3 +147,12 @@ def extras_summary(records: Sequence[dict[str, Any]], suggestions: Sequence[dict
         "icd10cm_precision": tp / (tp + fp) if tp + fp else 0.0,
         "icd10cm_recall": tp / (tp + fn) if tp + fn else 0.0,
     }
+
+
+def __getattr__(name: str) -> Any:
+    # The DataFrame API (pandas, matplotlib) loads on first use: the service never imports it.
+    from nlp_coder import evaluation_frames
+
+    if name in evaluation_frames.__all__:
+        return getattr(evaluation_frames, name)
+    raise AttributeError(name)
