@@ -123,8 +123,8 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
     for ent, kind, start, end, sent, rule_metadata in ents:
         index = bisect_right(section_starts, start) - 1
         section = sections[index].category if index >= 0 else "body"
-        if index >= 0 and end <= sections[index].header_end:
-            continue  # the header word "CONTRAST:" names a section, it is not a mention
+        if index >= 0 and end <= sections[index].header_end and kind != "exam_scope":
+            continue  # the header word "CONTRAST:" names a section, it is not a mention ("MRI:" still names the exam)
         if kind in CONTRAST_ATTACHED and sent not in contrast_sentences:
             continue
         if kind == "exam_scope" and "region" in rule_metadata and sent not in modality_sentences:

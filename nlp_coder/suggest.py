@@ -20,7 +20,7 @@ from spacy.language import Language
 
 from nlp_coder.billing import BillingPolicy, billing_extras
 from nlp_coder.classifier import CODES, REVIEW
-from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, section_group
+from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, rules_baseline, section_group
 from nlp_coder.persistence import DEFAULT_MODEL, load_model
 from nlp_coder.pipeline import MAX_CHARS, analyze_many, get_nlp, validate_text
 from nlp_coder.types import Evidence
@@ -168,7 +168,15 @@ class Suggester:
             flags.append("unfilled_template_field")
         best = max(p, key=p.get)
         confidence = p[best]
-        if best == "out_of_scope" and confidence >= self.threshold and not flags:
+        # Scope gate: when the title or technique names another exam (CT, radiograph, MRI of the spine...)
+        # and the model does not confidently name a brain code, the exam is out of scope whatever the
+        # model's confidence: exam type is a documented fact, not a judgement.
+        scope_gate = rules_baseline(features) == "out_of_scope" and not (best in CODES and confidence >= self.threshold)
+        if scope_gate and best in ("out_of_scope", REVIEW) and "no_exam_evidence" not in flags:
+            status, code = "out_of_scope", None
+            best = "out_of_scope"
+            flags.append("out_of_scope_by_exam_type")
+        elif best == "out_of_scope" and confidence >= self.threshold and not flags:
             status, code = "out_of_scope", None
         elif best in CODES and confidence >= self.threshold and not flags:
             status, code = "suggested", best
