@@ -58,9 +58,12 @@ def test_suggestion_contract(expected):
     if expected == "out_of_scope":
         assert (result["status"], result["code"]) == ("out_of_scope", None)
     else:
-        assert (result["status"], result["code"]) == ("suggested", expected)
+        # The leading code is right; whether it is suggested or sent to review depends on the model's
+        # calibrated confidence against the review threshold (never a confident wrong code).
+        assert result["code"] == expected and result["status"] in ("suggested", "needs_review")
         assert result["description"] and "AMA" not in result["description"]
-        assert result["rationale"].endswith(f"→ {expected}")
+        if result["status"] == "suggested":
+            assert result["rationale"].endswith(f"→ {expected}")
     assert 0.0 <= result["confidence"] <= 1.0
     assert abs(sum(result["probabilities"].values()) - 1.0) < 0.01
     for item in result["evidence"]:
@@ -73,7 +76,47 @@ def test_decisive_evidence_supports_the_code():
     result = suggest(REPORTS["70551"])
     negated = [e for e in result["evidence"] if e["kind"] == "contrast_administration" and e["assertion"] == "negated"]
     assert negated and all(e["supports"] == "70551" for e in negated)
-    assert "no contrast was administered" in result["rationale"]
+    assert "order_performed_mismatch" in result["flags"]
+
+
+TRAPS = [
+    # (report, the only acceptable code)
+    (
+        "EXAM: MRI BRAIN W/WO CONTRAST\nTECHNIQUE: T1, T2, FLAIR, DWI. The patient declined IV contrast.\nIMPRESSION: Normal.",
+        "70551",
+    ),
+    (
+        "EXAM: MRI BRAIN WITHOUT CONTRAST\nCOMPARISON: MRI brain with and without contrast 2021.\nTECHNIQUE: T2, FLAIR, DWI.\nIMPRESSION: Stable.",
+        "70551",
+    ),
+    (
+        "EXAM: MRI BRAIN\nTECHNIQUE: Axial T2 and FLAIR.\nIMPRESSION: Small lesion. Recommend MRI with contrast.",
+        "70551",
+    ),
+    (
+        "MRI BRAIN WITHOUT CONTRAST\nTECHNIQUE: T2 and FLAIR, then because of a mass 7 mL IV Gadavist and post-contrast T1.",
+        "70553",
+    ),
+    (
+        "EXAM: MRI BRAIN POST-CONTRAST ONLY\nTECHNIQUE: Axial and coronal T1 after 7.5 mL IV Gadavist. Pre-contrast images were obtained at the outside facility yesterday.",
+        "70552",
+    ),
+    ("HISTORY: Contrast allergy.\nEXAM: MRI brain without contrast.\nTECHNIQUE: T1, T2, FLAIR.", "70551"),
+    ("EXAM: CT HEAD WITHOUT AND WITH CONTRAST\nTECHNIQUE: Axial CT before and after 75 mL Omnipaque.", "out_of_scope"),
+    (
+        "EXAM: MRI CERVICAL SPINE WITHOUT AND WITH CONTRAST\nTECHNIQUE: Sagittal T1, T2, STIR; post-gadolinium T1.",
+        "out_of_scope",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "right"), TRAPS)
+def test_no_confident_wrong_answer_on_traps(text, right):
+    result = suggest(text)
+    if result["status"] == "suggested":
+        assert result["code"] == right
+    elif result["status"] == "out_of_scope":
+        assert right == "out_of_scope"
 
 
 @pytest.mark.parametrize(
