@@ -69,6 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response = await call_next(request)
         latency_ms = (time.perf_counter() - started) * 1000
         response.headers["X-Request-ID"] = request_id
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if request.url.path == "/" or request.url.path.startswith("/static/"):
+            # The widget loads nothing from elsewhere; only configured hosts may frame it.
+            response.headers["Content-Security-Policy"] = (
+                f"default-src 'self'; img-src 'self' data:; frame-ancestors {settings.frame_ancestors}"
+            )
         suggester = getattr(request.app.state, "suggester", None)
         logger.info(
             "request_id=%s method=%s route=%s status=%d latency_ms=%.1f model=%s",

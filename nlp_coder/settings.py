@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         default="sqlite:///nlp_coder_feedback.sqlite", description="SQLAlchemy URL of the feedback store."
     )
     store_feedback_text: bool = Field(default=False, description="Keep report text with feedback (PHI at rest).")
+    frame_ancestors: str = Field(
+        default="'self'", description="CSP frame-ancestors for the widget page (origins allowed to embed it)."
+    )
     max_queue_reports: int = Field(default=1000, ge=1, description="Largest queue the widget can load at once.")
 
     @field_validator("log_level")

@@ -163,7 +163,8 @@
         ? container.scrollTop + (r.top - c.top) - 8
         : container.scrollTop + (r.bottom - c.bottom) + 8;
     }
-    container.scrollTo({ top: Math.max(0, top), behavior: reducedMotion() ? 'auto' : 'smooth' });
+    const far = Math.abs(top - container.scrollTop) > container.clientHeight * 1.5;
+    container.scrollTo({ top: Math.max(0, top), behavior: reducedMotion() || far ? 'auto' : 'smooth' });
   }
 
   // ---------------------------------------------------------------- API
@@ -299,6 +300,9 @@
 
   function render() {
     const v = current();
+    // A new report: leave the decision controls (e.g. the reason box) so that shortcuts work at once.
+    const active = document.activeElement;
+    if (active && active !== document.body && el.decision.contains(active)) el.reportView.focus({ preventScroll: true });
     state.marks = new Map();
     state.coveredBy = new Map();
     renderReport(v);
@@ -460,8 +464,11 @@
       list.appendChild(make('li', 'empty-note', '—'));
       return;
     }
-    const hidden = evidence.length - state.marks.size;
-    el.evidenceCount.textContent = `${evidence.length}` + (hidden > 0 ? ` · ${hidden} within other spans` : '');
+    const covered = state.coveredBy.size;
+    const lost = evidence.length - state.marks.size - covered;
+    el.evidenceCount.textContent = `${evidence.length}`
+      + (covered > 0 ? ` · ${covered} inside other spans` : '')
+      + (lost > 0 ? ` · ${lost} not located` : '');
     if (!evidence.length) {
       const li = make('li', 'empty-note', 'No evidence found in this report.');
       list.appendChild(li);
@@ -1123,7 +1130,7 @@
         submitDecision('override');
         return;
       }
-      if (target === el.queueInput || (state.mode === 'queue' && !isTyping(target) && !state.embed)) {
+      if (target === el.queueInput) {
         e.preventDefault();
         loadQueueFromInput();
         return;
@@ -1245,7 +1252,7 @@
       queueInput: 'queue-input', queueLoadBtn: 'queue-load-btn', queueInfo: 'queue-info', queueNav: 'queue-nav',
       queuePrevBtn: 'queue-prev-btn', queueNextBtn: 'queue-next-btn', queuePosition: 'queue-position',
       queueDone: 'queue-done', reportView: 'report-view', reportMeta: 'report-meta',
-      summary: 'summary', code: 'code', status: 'status', confidence: 'confidence', description: 'description',
+      summary: 'summary', decision: 'decision', code: 'code', status: 'status', confidence: 'confidence', description: 'description',
       rationale: 'rationale', flags: 'flags', alternatives: 'alternatives', evidenceList: 'evidence-list',
       evidenceCount: 'evidence-count', evidenceFilter: 'evidence-filter', extras: 'extras',
       modelVersion: 'model-version', acceptBtn: 'accept-btn', acceptHint: 'accept-hint',
