@@ -29,7 +29,7 @@ def label_to_class(label: str) -> str:
     return REVIEW if label == "unclear" else label
 
 
-def build_model(random_state: int = 0, n_estimators: int = 150) -> CalibratedClassifierCV:
+def build_model(random_state: int = 0, n_estimators: int = 100) -> CalibratedClassifierCV:
     """An unfitted, calibrated classifier (deterministic for a given random_state)."""
     pipeline = Pipeline(
         [
