@@ -179,3 +179,34 @@ def test_page_sends_a_content_security_policy(server):
     base, _ = server
     policy = httpx.get(base + "/").headers["content-security-policy"]
     assert "default-src 'self'" in policy and "frame-ancestors 'self'" in policy
+
+
+def test_widget_asks_for_an_api_key_when_the_server_needs_one(tmp_path, browser):
+    import uvicorn
+
+    from api.main import create_app
+    from nlp_coder.settings import Settings
+
+    port = _free_port()
+    app = create_app(Settings(feedback_url=f"sqlite:///{tmp_path}/fb.sqlite", api_keys="sesame"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    try:
+        page = browser.new_page(bypass_csp=True)
+        page.on("dialog", lambda dialog: dialog.accept("sesame"))
+        page.goto(base + "/")
+        page.fill("#report-input", REPORT)
+        page.click("#suggest-btn")
+        page.wait_for_selector("#report-view mark.ev")
+        assert page.inner_text("#code").strip() == "70553"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -169,10 +169,35 @@
 
   // ---------------------------------------------------------------- API
 
-  async function api(method, path, body) {
+  // When the server requires API keys, the coder is asked for one once per browser session; it is kept
+  // in sessionStorage (gone when the tab closes) and sent as X-API-Key on every call.
+  const API_KEY_STORAGE = 'nlp-coder-api-key';
+
+  function storedApiKey() {
+    try { return window.sessionStorage.getItem(API_KEY_STORAGE); } catch (_) { return null; }
+  }
+
+  async function api(method, path, body, retried) {
+    try {
+      return await apiOnce(method, path, body);
+    } catch (err) {
+      if (!retried && err instanceof ApiError && err.code === 'unauthorized') {
+        const key = window.prompt('This nlp-coder service needs an API key:');
+        if (key) {
+          try { window.sessionStorage.setItem(API_KEY_STORAGE, key.trim()); } catch (_) { /* private mode */ }
+          return api(method, path, body, true);
+        }
+      }
+      throw err;
+    }
+  }
+
+  async function apiOnce(method, path, body) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
     const headers = { Accept: 'application/json' };
+    const apiKey = storedApiKey();
+    if (apiKey) headers['X-API-Key'] = apiKey;
     const init = { method, headers, credentials: 'same-origin', cache: 'no-store', signal: controller.signal };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
