@@ -87,6 +87,10 @@ class FeedbackStore:
             _sqlite_wal(self.engine)
         _Base.metadata.create_all(self.engine)
 
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
     def add(
         self,
         *,
