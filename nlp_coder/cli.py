@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, BinaryIO, ContextManager, TextIO
+from typing import Annotated, ContextManager, TextIO
 
 import typer
 
@@ -18,14 +18,6 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Suggest brain MRI CPT codes with evidence.")
 logger = logging.getLogger("nlp_coder")
-
-
-def _open_in(path: str) -> ContextManager[BinaryIO]:
-    if path == "-":
-        return contextlib.nullcontext(sys.stdin.buffer)  # never close the process's stdin
-    if not Path(path).is_file():
-        raise typer.BadParameter(f"no such file: {path}")
-    return open(path, "rb")  # noqa: SIM115
 
 
 def _open_out(path: str) -> ContextManager[TextIO]:
@@ -36,22 +28,25 @@ def _open_out(path: str) -> ContextManager[TextIO]:
 
 @app.command()
 def extract(
-    input_path: Annotated[
-        str, typer.Argument(metavar="IN.jsonl", help="JSONL with id and text per line; - for stdin.")
-    ],
+    input_path: Annotated[str, typer.Argument(metavar="IN", help="JSONL, CSV or Parquet; - for JSONL on stdin.")],
     output: Annotated[str, typer.Option("--output", "-o", help="Output JSONL; - for stdout.")] = "-",
+    id_column: Annotated[str, typer.Option(help="CSV/Parquet id column.")] = "id",
+    text_column: Annotated[str, typer.Option(help="CSV/Parquet text column.")] = "text",
     batch_size: Annotated[int, typer.Option(help="Reports per nlp.pipe batch.")] = 64,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Extract the evidence of every report: output lines {"id": ..., "evidence": [...]}."""
-    from nlp_coder.bulk import extract_jsonl
+    from nlp_coder.backlog import BacklogJob
+    from nlp_coder.bulk import extract_records
 
-    with _open_in(input_path) as source, _open_out(output) as sink:
-        summary = extract_jsonl(source, sink, batch_size=batch_size, progress=not quiet)
+    if input_path != "-" and not Path(input_path).is_file():
+        raise typer.BadParameter(f"no such file: {input_path}")
+    job = BacklogJob(input=input_path, output=output, id_column=id_column, text_column=text_column)
+    with _open_out(output) as sink:
+        summary = extract_records(job, sink, batch_size=batch_size, progress=not quiet)
     typer.echo(f"{summary['ok']} reports extracted, {summary['errors']} errors", err=True)
-    if summary["errors"]:
-        for reason, count in sorted(summary["reasons"].items()):
-            typer.echo(f"  {reason}: {count}", err=True)
+    for reason, count in sorted(summary["reasons"].items()):
+        typer.echo(f"  {reason}: {count}", err=True)
 
 
 @app.command("evaluate-extraction")

@@ -30,3 +30,51 @@ def find(evidence: list[Evidence], text: str, kind: str | None = None, nth: int 
 
 def kinds(evidence: list[Evidence], kind: str) -> list[Evidence]:
     return [e for e in evidence if e.kind == kind]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(base: str, seconds: float = 90) -> None:
+    """Poll ``base``/readyz until the service answers 200 (or fail the test)."""
+    import time
+
+    import httpx
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail("the service did not become ready")
+
+
+class ServerThread:
+    """A uvicorn server for an app, in a background thread, on a free loopback port."""
+
+    def __init__(self, app):
+        import threading
+
+        import uvicorn
+
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "ServerThread":
+        self.thread.start()
+        wait_ready(self.base)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

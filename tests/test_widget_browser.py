@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import ServerThread
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
@@ -41,37 +40,14 @@ QUEUE = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from api.main import create_app
     from nlp_coder.settings import Settings
 
-    db = tmp_path_factory.mktemp("feedback") / "feedback.sqlite"
-    url = f"sqlite:///{db}"
-    port = _free_port()
-    config = uvicorn.Config(create_app(Settings(feedback_url=url)), host="127.0.0.1", port=port, log_level="warning")
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    yield base, url
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
+    url = f"sqlite:///{tmp_path_factory.mktemp('feedback') / 'feedback.sqlite'}"
+    with ServerThread(create_app(Settings(feedback_url=url))) as running:
+        yield running.base, url
 
 
 @pytest.fixture(scope="module")
@@ -182,31 +158,15 @@ def test_page_sends_a_content_security_policy(server):
 
 
 def test_widget_asks_for_an_api_key_when_the_server_needs_one(tmp_path, browser):
-    import uvicorn
-
     from api.main import create_app
     from nlp_coder.settings import Settings
 
-    port = _free_port()
     app = create_app(Settings(feedback_url=f"sqlite:///{tmp_path}/fb.sqlite", api_keys="sesame"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    try:
+    with ServerThread(app) as running:
         page = browser.new_page(bypass_csp=True)
         page.on("dialog", lambda dialog: dialog.accept("sesame"))
-        page.goto(base + "/")
+        page.goto(running.base + "/")
         page.fill("#report-input", REPORT)
         page.click("#suggest-btn")
         page.wait_for_selector("#report-view mark.ev")
         assert page.inner_text("#code").strip() == "70553"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
