@@ -19,8 +19,10 @@ import time
 from pathlib import Path
 
 
-def _texts(path: Path, n: int) -> list[str]:
+def _texts(path: Path, n: int | None) -> list[str]:
     texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if n is None:
+        return texts
     out = []
     while len(out) < n:
         out.extend(texts)
@@ -61,7 +63,7 @@ def _measure(target, texts: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=Path, default=Path("corpus/reports.jsonl"))
-    parser.add_argument("--n", type=int, default=565, help="reports timed per pipeline")
+    parser.add_argument("--n", type=int, default=None, help="reports timed per pipeline (default: all)")
     parser.add_argument("--repeat", type=int, default=1, help="alternate runs; the median is reported")
     args = parser.parse_args()
     texts = _texts(args.reports, args.n)
