@@ -53,8 +53,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        message = exc.detail if isinstance(exc.detail, str) and exc.status_code in (404, 405) else "request failed"
+        code = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        messages = {400: "the request body could not be read as UTF-8 JSON"}
+        if exc.status_code in (404, 405) and isinstance(exc.detail, str):
+            message = exc.detail  # Starlette's own fixed texts ("Not Found"), never request content
+        else:
+            message = messages.get(exc.status_code, "request failed")
         return JSONResponse(error_body(request, code, message), status_code=exc.status_code)
 
     @app.exception_handler(Exception)

@@ -19,7 +19,10 @@ ERRORS = {
 }
 
 
-def _check_size(text: str, limit: int) -> None:
+def _check_size(text: str, limit: int, index: int | None = None) -> None:
+    if not text.strip():
+        where = "" if index is None else f" (report {index})"
+        raise ApiError(422, "empty_report", f"report text is empty or blank{where}")
     if len(text) > limit:
         raise ApiError(413, "report_too_large", f"report text is {len(text)} characters; the limit is {limit}")
 
@@ -36,7 +39,7 @@ def suggest_one(body: SuggestRequest, suggester: SuggesterDep, settings: Setting
 def suggest_batch(body: BatchRequest, suggester: SuggesterDep, settings: SettingsDep) -> dict:
     if len(body.reports) > settings.max_batch:
         raise ApiError(422, "batch_too_large", f"{len(body.reports)} reports; the limit is {settings.max_batch}")
-    for report in body.reports:
-        _check_size(report.text, settings.max_report_chars)
+    for index, report in enumerate(body.reports):
+        _check_size(report.text, settings.max_report_chars, index)
     results = list(suggester.suggest_many([r.text for r in body.reports], [r.id for r in body.reports]))
     return {"results": results, "count": len(results)}

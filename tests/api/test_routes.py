@@ -56,6 +56,13 @@ def test_docs(client):
         ({"json": {"report": "x"}}, 422, "invalid_request"),
         ({"content": b"text", "headers": {"content-type": "text/plain"}}, 415, "unsupported_media_type"),
         ({"json": {"text": "a" * 100_001}}, 413, "report_too_large"),
+        ({"json": {"text": "   \n"}}, 422, "empty_report"),
+        (
+            {"content": '{"text": "caf\xe9"}'.encode("latin-1"), "headers": {"content-type": "application/json"}},
+            400,
+            "invalid_body",
+        ),
+        ({"content": bytes(range(256)), "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
     ],
 )
 def test_errors_are_clear_json(client, kwargs, status, code):
