@@ -153,7 +153,49 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
                 attributes=attributes,
             )
         )
-    return evidence
+    return _infer_pre_across_sentences(evidence)
+
+
+# Sections where sequences are listed in acquisition order (not findings, which discuss them in any order).
+_ORDERED_SECTIONS = frozenset({"technique", "contrast", "body"})
+_POST_PROTOCOLS = frozenset({"post", "given", None})
+
+
+def _infer_pre_across_sentences(evidence: list[Evidence]) -> list[Evidence]:
+    """Sequences listed before the contrast statement of a technique section were acquired before it.
+
+    "Sagittal T1, axial T2 and FLAIR were obtained. After 7.5 mL Gadavist, axial T1 was obtained.": the
+    first sentence's sequences are pre-contrast. Marked ``phase_inferred`` (the order of the text, not a
+    phrase, says so). Not applied when the report says imaging was only after contrast, nor across sections.
+    """
+    if any(e.kind == "post_contrast_only" and e.assertion == "affirmed" for e in evidence):
+        return evidence
+    first_given: dict[str, int] = {}
+    for e in evidence:
+        if (
+            e.section in _ORDERED_SECTIONS
+            and e.kind == "contrast_administration"
+            and e.assertion == "affirmed"
+            and e.attributes.get("protocol") in _POST_PROTOCOLS
+        ):
+            first_given.setdefault(e.section, e.start)
+    if not first_given:
+        return evidence
+    out = []
+    for e in evidence:
+        given_at = first_given.get(e.section)
+        if (
+            given_at is not None
+            and e.kind == "sequence"
+            and e.start < given_at
+            and e.assertion == "affirmed"
+            and e.attributes.get("phase") == "unspecified"
+            and e.attributes.get("diagnostic") is not False
+        ):
+            attributes = {**e.attributes, "phase": "pre", "phase_inferred": True}
+            e = Evidence(e.kind, e.text, e.start, e.end, e.section, e.assertion, attributes)
+        out.append(e)
+    return out
 
 
 def doc_to_extraction(doc: Doc) -> Extraction:

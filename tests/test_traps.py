@@ -303,3 +303,23 @@ def test_post_contrast_only_cues(report):
 def test_image_contrast_is_not_iv_contrast():
     evidence = extract("Gray-white matter contrast is preserved. Phase contrast CSF flow study is normal.")
     assert not kinds(evidence, CA)
+
+
+def test_sequences_listed_before_the_contrast_sentence_are_pre():
+    report = (
+        "TECHNIQUE: Sagittal T1, axial T2 and FLAIR images were obtained. After intravenous administration of "
+        "7.5 mL Gadavist, axial and coronal T1 images were obtained."
+    )
+    evidence = extract(report)
+    flair = find(evidence, "FLAIR", "sequence")
+    assert flair.attributes["phase"] == "pre" and flair.attributes["phase_inferred"] is True
+    assert find(evidence, "T1", "sequence", nth=1).attributes["phase"] == "post"
+
+
+def test_no_order_inference_when_imaging_was_only_after_contrast():
+    report = (
+        "TECHNIQUE: Axial FLAIR and DWI. Post-contrast imaging only; 7.5 mL Gadavist IV, then axial T1. "
+        "Pre-contrast images were obtained at the outside facility yesterday."
+    )
+    evidence = extract(report)
+    assert find(evidence, "FLAIR", "sequence").attributes["phase"] != "pre"
