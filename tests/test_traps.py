@@ -311,8 +311,9 @@ def test_sequences_listed_before_the_contrast_sentence_are_pre():
         "7.5 mL Gadavist, axial and coronal T1 images were obtained."
     )
     evidence = extract(report)
-    flair = find(evidence, "FLAIR", "sequence")
+    flair = find(evidence, "FLAIR images", "sequence")
     assert flair.attributes["phase"] == "pre" and flair.attributes["phase_inferred"] is True
+    assert find(evidence, "T2", "sequence").attributes["phase"] == "pre"
     assert find(evidence, "T1", "sequence", nth=1).attributes["phase"] == "post"
 
 
