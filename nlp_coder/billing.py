@@ -159,7 +159,6 @@ def _indications(evidence: Sequence[Evidence]) -> list[dict[str, Any]]:
 def _documentation_flags(evidence: Sequence[Evidence], code: str | None, flags: list[str]) -> None:
     if code is None:
         return
-    sections = {section_group(e.section) for e in evidence}
     if not any(e.section in ("technique", "contrast") for e in evidence):
         flags.append("technique_section_missing")
     title = [e for e in evidence if e.kind == "contrast_administration" and e.section == "exam"]
@@ -181,7 +180,6 @@ def _documentation_flags(evidence: Sequence[Evidence], code: str | None, flags: 
             sessions = [e.text.lower() for e in evidence if e.kind == "session" and _current(e)]
             if any(word in s for s in sessions for word in ("separate", "second", "returned", "later", "came back")):
                 flags.append("separate_sessions_same_day")
-    del sections
 
 
 def billing_extras(

@@ -154,7 +154,7 @@ class ConTextComponent:
         targets = doc.spans[self.span_group] if self.span_group in doc.spans else []
         if not len(targets):
             return doc
-        modifiers = [m for m in self._modifiers(doc)]
+        modifiers = self._modifiers(doc)
         if not modifiers:
             return doc
         self._limit_scopes(modifiers)

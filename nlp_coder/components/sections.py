@@ -11,7 +11,6 @@ by the end of its line; an upper-case header may also be followed by text on the
 """
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from spacy.tokens import Doc
 
 from nlp_coder.rules import SectionRuleModel, load_section_rules
 
-__all__ = ["Section", "Sectionizer", "doc_text", "section_at"]
+__all__ = ["Section", "Sectionizer", "doc_text"]
 
 BODY = "body"
 TITLE = "exam"
@@ -159,17 +158,6 @@ def _leading_sections(lead: str) -> list[Section]:
             out.append(Section(BODY, line_end, line_end, len(lead)))
         return out
     return [Section(BODY, 0, 0, len(lead))]
-
-
-def section_at(sections: list[Section], offset: int, starts: list[int] | None = None) -> str:
-    """The category of the section holding character ``offset``."""
-    if not sections:
-        return BODY
-    keys = starts if starts is not None else [s.header_start for s in sections]
-    i = bisect_right(keys, offset) - 1
-    if i < 0:
-        return BODY
-    return sections[i].category
 
 
 @Language.factory(
