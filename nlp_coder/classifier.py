@@ -16,12 +16,11 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.pipeline import Pipeline
 
 from nlp_coder.features import rules_baseline
+from nlp_coder.types import CODES, OUTCOMES, REVIEW
 
 __all__ = ["CLASSES", "CODES", "REVIEW", "build_model", "label_to_class", "rules_baseline"]
 
-CODES = ("70551", "70552", "70553")
-REVIEW = "needs_review"
-CLASSES = (*CODES, "out_of_scope", REVIEW)
+CLASSES = OUTCOMES
 
 
 def label_to_class(label: str) -> str:

@@ -191,7 +191,8 @@ def evaluate(
 
 
 def _print_summary(name: str, result: dict, baseline_accuracy: float) -> None:
-    labels = ("70551", "70552", "70553", "out_of_scope", "needs_review")
+    from nlp_coder.types import OUTCOMES as labels
+
     typer.echo(f"\n== {name}: {result['n']} reports")
     typer.echo(f"{'outcome':<14}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}")
     for label in labels:

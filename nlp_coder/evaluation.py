@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["expected_outcome", "extras_summary", "outcome", "summarize"]
+from nlp_coder.types import OUTCOMES
 
-OUTCOME_LABELS = ("70551", "70552", "70553", "out_of_scope", "needs_review")
+__all__ = ["expected_outcome", "extras_summary", "outcome", "summarize"]
 
 
 def expected_outcome(label: str) -> str:
@@ -48,11 +48,11 @@ def summarize(records: Sequence[dict[str, Any]], suggestions: Sequence[dict[str,
     """Metrics of suggestions against gold labels (and ``accept`` lists where records have them)."""
     expected = [expected_outcome(r["label"]) for r in records]
     got = [outcome(s) for s in suggestions]
-    confusion = {e: Counter() for e in OUTCOME_LABELS}
+    confusion = {e: Counter() for e in OUTCOMES}
     for e, g in zip(expected, got, strict=False):
         confusion[e][g] += 1
     per_class = {}
-    for label in OUTCOME_LABELS:
+    for label in OUTCOMES:
         tp = sum(1 for e, g in zip(expected, got, strict=False) if e == label and g == label)
         fp = sum(1 for e, g in zip(expected, got, strict=False) if e != label and g == label)
         fn = sum(1 for e, g in zip(expected, got, strict=False) if e == label and g != label)

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nlp_coder.classifier import CODES
-from nlp_coder.evaluation import OUTCOME_LABELS, expected_outcome, outcome
+from nlp_coder.evaluation import expected_outcome, outcome
+from nlp_coder.types import CODES, OUTCOMES
 
 __all__ = [
     "calibration_table",
@@ -38,8 +38,6 @@ __all__ = [
     "predictions",
     "render_evidence",
 ]
-
-PROBABILITY_KEYS = ("70551", "70552", "70553", "out_of_scope", "needs_review")
 
 
 def load_labeled(
@@ -82,7 +80,7 @@ def predictions(records: Sequence[dict[str, Any]], suggester: Any = None) -> pd.
             "text": record["text"],
             "suggestion": s,
         }
-        row.update({f"p_{k}": probabilities.get(k, 0.0) for k in PROBABILITY_KEYS})
+        row.update({f"p_{k}": probabilities.get(k, 0.0) for k in OUTCOMES})
         row["correct"] = row["outcome"] == row["expected"]
         if record.get("accept") is not None:
             row["confident_error"] = row["outcome"] != "needs_review" and row["outcome"] not in record["accept"]
@@ -93,7 +91,7 @@ def predictions(records: Sequence[dict[str, Any]], suggester: Any = None) -> pd.
 def per_class_metrics(preds: pd.DataFrame) -> pd.DataFrame:
     """Precision, recall, F1 and support per outcome (codes, out_of_scope, needs_review)."""
     rows = []
-    for label in OUTCOME_LABELS:
+    for label in OUTCOMES:
         tp = int(((preds.expected == label) & (preds.outcome == label)).sum())
         fp = int(((preds.expected != label) & (preds.outcome == label)).sum())
         fn = int(((preds.expected == label) & (preds.outcome != label)).sum())
@@ -107,7 +105,7 @@ def per_class_metrics(preds: pd.DataFrame) -> pd.DataFrame:
 def confusion_matrix(preds: pd.DataFrame) -> pd.DataFrame:
     """Counts with expected outcomes as rows and system outcomes as columns."""
     table = pd.crosstab(preds.expected, preds.outcome)
-    return table.reindex(index=list(OUTCOME_LABELS), columns=list(OUTCOME_LABELS), fill_value=0)
+    return table.reindex(index=list(OUTCOMES), columns=list(OUTCOMES), fill_value=0)
 
 
 def calibration_table(preds: pd.DataFrame, bins: int = 10) -> pd.DataFrame:

@@ -19,11 +19,10 @@ from typing import Any
 from spacy.language import Language
 
 from nlp_coder.billing import BillingPolicy, billing_extras
-from nlp_coder.classifier import CODES, REVIEW
 from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, rules_baseline, section_group
 from nlp_coder.persistence import DEFAULT_MODEL, load_model
 from nlp_coder.pipeline import MAX_CHARS, analyze_many, get_nlp, validate_text
-from nlp_coder.types import Evidence
+from nlp_coder.types import CODES, OUTCOMES, REVIEW, Evidence
 
 __all__ = ["DESCRIPTIONS", "Suggester", "get_suggester", "suggest"]
 
@@ -34,7 +33,6 @@ DESCRIPTIONS = {
     "70553": "MRI of the brain before contrast, then contrast and further sequences",
     None: None,
 }
-OUTCOMES = (*CODES, "out_of_scope")
 
 
 def _supports(e: Evidence) -> str | None:
@@ -203,7 +201,7 @@ class Suggester:
             "code": code,
             "status": status,
             "confidence": round(p.get(code, p.get(best, 0.0)) if code else p.get(best, 0.0), 4),
-            "probabilities": {c: round(p.get(c, 0.0), 4) for c in (*OUTCOMES, REVIEW)},
+            "probabilities": {c: round(p.get(c, 0.0), 4) for c in OUTCOMES},
             "description": DESCRIPTIONS.get(code),
             "evidence": supports_evidence,
             "indications": extras["indications"],

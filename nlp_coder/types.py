@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ASSERTIONS", "PHASES", "Evidence", "Extraction", "SectionSpan"]
+__all__ = ["ASSERTIONS", "CODES", "OUTCOMES", "PHASES", "REVIEW", "Evidence", "Extraction", "SectionSpan"]
 
 ASSERTIONS = ("affirmed", "negated", "hypothetical", "historical")
+CODES = ("70551", "70552", "70553")
+REVIEW = "needs_review"
+# What a suggestion can say, in the order used everywhere (classes, probabilities, tables).
+OUTCOMES = (*CODES, "out_of_scope", REVIEW)
 # "both": a sequence acquired before and after contrast ("MPRAGE pre and post").
 PHASES = ("pre", "post", "both", "unspecified")
 
