@@ -44,6 +44,17 @@ def expected_calibration_error(confidences: Sequence[float], correct: Sequence[b
     return float(ece)
 
 
+def outcome_counts(expected: Sequence[str], got: Sequence[str]) -> dict[str, tuple[int, int, int]]:
+    """True positives, false positives and false negatives per outcome."""
+    counts = {}
+    for label in OUTCOMES:
+        tp = sum(1 for e, g in zip(expected, got, strict=True) if e == label and g == label)
+        fp = sum(1 for e, g in zip(expected, got, strict=True) if e != label and g == label)
+        fn = sum(1 for e, g in zip(expected, got, strict=True) if e == label and g != label)
+        counts[label] = (tp, fp, fn)
+    return counts
+
+
 def summarize(records: Sequence[dict[str, Any]], suggestions: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Metrics of suggestions against gold labels (and ``accept`` lists where records have them)."""
     expected = [expected_outcome(r["label"]) for r in records]
@@ -52,10 +63,7 @@ def summarize(records: Sequence[dict[str, Any]], suggestions: Sequence[dict[str,
     for e, g in zip(expected, got, strict=False):
         confusion[e][g] += 1
     per_class = {}
-    for label in OUTCOMES:
-        tp = sum(1 for e, g in zip(expected, got, strict=False) if e == label and g == label)
-        fp = sum(1 for e, g in zip(expected, got, strict=False) if e != label and g == label)
-        fn = sum(1 for e, g in zip(expected, got, strict=False) if e == label and g != label)
+    for label, (tp, fp, fn) in outcome_counts(expected, got).items():
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -64,10 +72,10 @@ def summarize(records: Sequence[dict[str, Any]], suggestions: Sequence[dict[str,
     suggested = [k for k, s in enumerate(suggestions) if s["status"] == "suggested"]
     suggested_in_scope = [k for k in in_scope if suggestions[k]["status"] == "suggested"]
     correct_suggested = [k for k in suggested if got[k] == expected[k]]
-    # Calibration of the model's top probability among the four coding outcomes.
+    # Calibration of the model's top probability over all outcomes.
     confidences, hits = [], []
     for e, s in zip(expected, suggestions, strict=False):
-        probs = {k: v for k, v in s["probabilities"].items()}
+        probs = s["probabilities"]
         top = max(probs, key=probs.get)
         confidences.append(probs[top])
         hits.append(top == e)

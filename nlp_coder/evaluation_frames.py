@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nlp_coder.evaluation import expected_outcome, outcome
+from nlp_coder.evaluation import expected_calibration_error, expected_outcome, outcome, outcome_counts
 from nlp_coder.types import CODES, OUTCOMES
 
 __all__ = [
@@ -91,10 +91,7 @@ def predictions(records: Sequence[dict[str, Any]], suggester: Any = None) -> pd.
 def per_class_metrics(preds: pd.DataFrame) -> pd.DataFrame:
     """Precision, recall, F1 and support per outcome (codes, out_of_scope, needs_review)."""
     rows = []
-    for label in OUTCOMES:
-        tp = int(((preds.expected == label) & (preds.outcome == label)).sum())
-        fp = int(((preds.expected != label) & (preds.outcome == label)).sum())
-        fn = int(((preds.expected == label) & (preds.outcome != label)).sum())
+    for label, (tp, fp, fn) in outcome_counts(list(preds.expected), list(preds.outcome)).items():
         precision = tp / (tp + fp) if tp + fp else np.nan
         recall = tp / (tp + fn) if tp + fn else np.nan
         f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
@@ -125,8 +122,7 @@ def calibration_table(preds: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
             }
         )
     table = pd.DataFrame(rows)
-    weights = table["count"] / max(int(table["count"].sum()), 1)
-    table.attrs["ece"] = float((weights * (table.mean_probability - table.accuracy).abs()).fillna(0).sum())
+    table.attrs["ece"] = expected_calibration_error(list(preds.top_probability), list(hit.astype(bool)), bins)
     return table
 
 

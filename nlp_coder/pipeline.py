@@ -158,10 +158,8 @@ def extract(text: str, nlp: Language | None = None) -> list[Evidence]:
 
 def extract_many(texts: Iterable[str], nlp: Language | None = None, batch_size: int = 64) -> Iterator[list[Evidence]]:
     """Evidence for many reports, in order (batched through ``nlp.pipe``)."""
-    pipeline = nlp or get_nlp()
-    validated = (validate_text(t) for t in texts)
-    for doc in pipeline.pipe(validated, batch_size=batch_size):
-        yield doc_to_evidence(doc)
+    for extraction in analyze_many(texts, nlp=nlp, batch_size=batch_size):
+        yield extraction.evidence
 
 
 def analyze_many(texts: Iterable[str], nlp: Language | None = None, batch_size: int = 64) -> Iterator[Extraction]:
