@@ -19,12 +19,17 @@ ERRORS = {
 }
 
 
+def check_report_size(text: str, limit: int) -> None:
+    """413 for a report above the configured size (the message gives sizes, never text)."""
+    if len(text) > limit:
+        raise ApiError(413, "report_too_large", f"report text is {len(text)} characters; the limit is {limit}")
+
+
 def _check_size(text: str, limit: int, index: int | None = None) -> None:
     if not text.strip():
         where = "" if index is None else f" (report {index})"
         raise ApiError(422, "empty_report", f"report text is empty or blank{where}")
-    if len(text) > limit:
-        raise ApiError(413, "report_too_large", f"report text is {len(text)} characters; the limit is {limit}")
+    check_report_size(text, limit)
 
 
 @router.post("/suggest", response_model=Suggestion, responses=ERRORS, summary="Suggest the code of one report")

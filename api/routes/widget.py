@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import SettingsDep, SuggesterDep, require_api_key
 from api.errors import ApiError
-from api.routes.suggest import ERRORS
+from api.routes.suggest import ERRORS, check_report_size
 from api.schemas import FeedbackRequest, FeedbackSaved, QueueCreated, QueueInfo, QueueItem, QueueRequest
 
 page = APIRouter(include_in_schema=False)
@@ -54,8 +54,7 @@ def create_queue(body: QueueRequest, request: Request, settings: SettingsDep) ->
             422, "queue_too_large", f"{len(body.reports)} reports; the limit is {settings.max_queue_reports}"
         )
     for report in body.reports:
-        if len(report.text) > settings.max_report_chars:
-            raise ApiError(413, "report_too_large", f"a report exceeds {settings.max_report_chars} characters")
+        check_report_size(report.text, settings.max_report_chars)
     queue_id = request.app.state.queues.add([(r.id, r.text) for r in body.reports])
     return {"queue_id": queue_id, "count": len(body.reports)}
 
