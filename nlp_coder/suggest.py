@@ -19,7 +19,7 @@ from typing import Any
 from spacy.language import Language
 
 from nlp_coder.billing import BillingPolicy, billing_extras
-from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, rules_baseline, section_group
+from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, section_group
 from nlp_coder.persistence import DEFAULT_MODEL, load_model
 from nlp_coder.pipeline import MAX_CHARS, analyze_many, get_nlp, validate_text
 from nlp_coder.types import CODES, OUTCOMES, REVIEW, Evidence
@@ -169,7 +169,8 @@ class Suggester:
         # Scope gate: when the title or technique names another exam (CT, radiograph, MRI of the spine...)
         # and the model does not confidently name a brain code, the exam is out of scope whatever the
         # model's confidence: exam type is a documented fact, not a judgement.
-        scope_gate = rules_baseline(features) == "out_of_scope" and not (best in CODES and confidence >= self.threshold)
+        # (featurize already holds the checklist's answer as its "rule:" feature; no need to rerun it)
+        scope_gate = bool(features.get("rule:out_of_scope")) and not (best in CODES and confidence >= self.threshold)
         if scope_gate and best in ("out_of_scope", REVIEW) and "no_exam_evidence" not in flags:
             status, code = "out_of_scope", None
             best = "out_of_scope"
