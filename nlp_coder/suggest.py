@@ -201,7 +201,7 @@ class Suggester:
             "id": record_id,
             "code": code,
             "status": status,
-            "confidence": round(p.get(code, p.get(best, 0.0)) if code else p.get(best, 0.0), 4),
+            "confidence": round(p[code] if code else p[best], 4),
             "probabilities": {c: round(p.get(c, 0.0), 4) for c in OUTCOMES},
             "description": DESCRIPTIONS.get(code),
             "evidence": supports_evidence,
