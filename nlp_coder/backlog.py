@@ -391,9 +391,11 @@ def run_backlog(job: BacklogJob) -> dict[str, Any]:
         # Start-up (processes, pipeline and model loading) is paid once; a long backlog runs at the
         # steady rate, measured from the first chunk written to the end.
         "startup_seconds": round(first_output[0] - started, 2) if first_output else None,
+        # Only over at least a second of output: on a tiny run, chunks the other workers finished during
+        # start-up arrive at once and would read as an absurd rate.
         "steady_reports_per_second": (
             round(after_first / (time.perf_counter() - first_output[0]), 1)
-            if first_output and after_first and time.perf_counter() > first_output[0]
+            if first_output and after_first and time.perf_counter() - first_output[0] >= 1.0
             else None
         ),
     }
