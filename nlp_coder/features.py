@@ -62,11 +62,32 @@ def genre_features(text: str) -> dict[str, float]:
     out = {
         f"genre:{genre}": min(len(pattern.findall(text)) * 100 / words, 20.0) / 20.0
         for genre, pattern in _genre_patterns().items()
+        if genre != "closing"
     }
-    stripped = text.rstrip()
-    out["derived:ends_mid_sentence"] = float(bool(stripped) and stripped[-1] not in ".!?)]:*\"'")
+    out["derived:truncated"] = float(truncated(text))
     out["derived:log_words"] = min(words, 1000) / 1000
     return out
+
+
+_LAST_WORD = re.compile(r"([A-Za-z]+|\d+)\W*$")
+
+
+def truncated(text: str) -> bool:
+    """Whether a report stops mid-sentence ("...There is a", "...new onset seiz", "Contrast: 7").
+
+    A text that ends in terminal punctuation, or whose last line is a closing line (a sign-off, a date stamp,
+    typist initials: the ``closing`` cues), is complete; otherwise it is cut off when its last word is a
+    lower-case word or a number.
+    """
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in ".!?)]:*\"'>":
+        return False
+    last_line = stripped.rsplit("\n", 1)[-1]
+    closing = _genre_patterns().get("closing")
+    if closing is not None and closing.search(last_line):
+        return False
+    match = _LAST_WORD.search(last_line)
+    return bool(match) and (match.group(1).isdigit() or match.group(1).islower())
 
 
 def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] = ()) -> dict[str, float]:

@@ -56,9 +56,11 @@ class TargetRuleModel(_Rule):
 
 
 class GenreCueModel(_Rule):
-    """A regular expression whose matches suggest a document genre (radiology report or clinical note)."""
+    """A regular expression whose matches suggest a document genre (radiology report or clinical note), or
+    mark a report's closing line (sign-off, date stamp, typist initials: a report ending in one is not cut off).
+    """
 
-    genre: Literal["report", "clinical"]
+    genre: Literal["report", "clinical", "closing"]
     pattern: str = Field(min_length=1)
 
 

@@ -5,7 +5,7 @@ The decision policy (DESIGN §1.2, §4):
 * ``out_of_scope`` when that is the most probable class and it reaches the review threshold;
 * ``suggested`` when a code is the most probable class, reaches the threshold, and no review trigger fired;
 * ``needs_review`` otherwise: low confidence, the review class, or a trigger a coder must resolve
-  (an unfilled template field, a document with no exam evidence at all).
+  (``policy.review_triggers``: an unfilled template field, a truncated report, no exam evidence at all).
 
 The threshold is chosen on the dev split for 99% precision and stored with the model.
 """
@@ -22,6 +22,7 @@ from nlp_coder.billing import BillingPolicy, billing_extras
 from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, section_group
 from nlp_coder.persistence import DEFAULT_MODEL, load_model
 from nlp_coder.pipeline import MAX_CHARS, analyze_many, get_nlp, validate_text
+from nlp_coder.policy import review_triggers
 from nlp_coder.types import CODES, OUTCOMES, REVIEW, Evidence
 
 __all__ = ["DESCRIPTIONS", "Suggester", "get_suggester", "suggest"]
@@ -157,13 +158,7 @@ class Suggester:
 
     def _decide(self, record_id, text, evidence, features, probs) -> dict[str, Any]:
         p = dict(zip(self.classes, (float(x) for x in probs), strict=False))
-        flags: list[str] = []
-        if not text.strip():
-            flags.append("empty_report")
-        elif not any(e.kind in ("sequence", "contrast_administration", "exam_scope") for e in evidence):
-            flags.append("no_exam_evidence")
-        if any(e.kind == "unfilled_field" and section_group(e.section) in ("title", "technique") for e in evidence):
-            flags.append("unfilled_template_field")
+        flags = review_triggers(text, evidence, features)
         best = max(p, key=p.get)
         confidence = p[best]
         # Scope gate: when the title or technique names another exam (CT, radiograph, MRI of the spine...)

@@ -19,8 +19,9 @@ from nlp_coder.classifier import CLASSES, REVIEW, build_model, label_to_class
 from nlp_coder.corpus import load_corpus
 from nlp_coder.features import featurize
 from nlp_coder.pipeline import analyze_many
+from nlp_coder.policy import review_triggers
 
-__all__ = ["TrainResult", "choose_threshold", "corpus_features", "data_hash", "train"]
+__all__ = ["TrainResult", "choose_threshold", "corpus_analysis", "corpus_features", "data_hash", "train"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +35,20 @@ class TrainResult:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def corpus_analysis(records: Sequence[dict[str, Any]]) -> tuple[list[dict[str, float]], list[bool]]:
+    """Feature dicts of corpus records (through the real extraction pipeline), and whether a review trigger
+    fires on each (such a report is never suggested, whatever the model says)."""
+    features, triggered = [], []
+    for extraction, r in zip(analyze_many(r["text"] for r in records), records, strict=True):
+        f = featurize(extraction.evidence, r["text"], extraction.section_categories)
+        features.append(f)
+        triggered.append(bool(review_triggers(r["text"], extraction.evidence, f)))
+    return features, triggered
+
+
 def corpus_features(records: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
     """Feature dicts of corpus records (through the real extraction pipeline)."""
-    return [
-        featurize(extraction.evidence, r["text"], extraction.section_categories)
-        for extraction, r in zip(analyze_many(r["text"] for r in records), records, strict=True)
-    ]
+    return corpus_analysis(records)[0]
 
 
 def data_hash(records: Sequence[dict[str, Any]]) -> str:
@@ -50,22 +59,32 @@ def data_hash(records: Sequence[dict[str, Any]]) -> str:
 
 
 def choose_threshold(
-    probabilities: np.ndarray, classes: Sequence[str], labels: Sequence[str], target: float = TARGET_PRECISION
+    probabilities: np.ndarray,
+    classes: Sequence[str],
+    labels: Sequence[str],
+    target: float = TARGET_PRECISION,
+    triggered: Sequence[bool] | None = None,
 ) -> float:
     """The lowest confidence threshold whose suggestions reach ``target`` precision on these records.
 
-    A suggestion is the most probable class when it is not the review class and its probability is at
-    least the threshold; it is right when it equals the record's class (an "unclear" record is never
-    right when suggested). Ties and small sets are handled conservatively: the threshold is the
+    A suggestion is the most probable class when it is not the review class, its probability is at least
+    the threshold and no review trigger fired on the record (``triggered``; the policy sends those to a
+    coder whatever the model says); it is right when it equals the record's class (an "unclear" record is
+    never right when suggested). Ties and small sets are handled conservatively: the threshold is the
     smallest one whose suggested set meets the target, scanning candidate thresholds upward.
     """
     classes = list(classes)
+    blocked = list(triggered) if triggered is not None else [False] * len(labels)
     best = probabilities.argmax(axis=1)
     confidence = probabilities.max(axis=1)
     predicted = [classes[i] for i in best]
     candidates = sorted({0.5, *np.round(confidence, 6)})
     for threshold in candidates:
-        chosen = [k for k in range(len(labels)) if predicted[k] != REVIEW and confidence[k] >= threshold]
+        chosen = [
+            k
+            for k in range(len(labels))
+            if predicted[k] != REVIEW and confidence[k] >= threshold and not blocked[k]
+        ]
         if not chosen:
             return float(threshold)
         correct = sum(predicted[k] == labels[k] for k in chosen)
@@ -79,19 +98,20 @@ def train(corpus: Path, seed: int = 0) -> TrainResult:
     records = load_corpus(corpus)
     train_records = [r for r in records if r["split"] == "train"]
     dev_records = [r for r in records if r["split"] == "dev"]
-    x_train = corpus_features(train_records)
+    x_train, train_triggered = corpus_analysis(train_records)
     y_train = [label_to_class(r["label"]) for r in train_records]
     model = build_model(random_state=seed).fit(x_train, y_train)
     assert tuple(sorted(model.classes_)) == tuple(sorted(CLASSES)), "every class must be in the train split"
     classes = [str(c) for c in model.classes_]
     # The threshold is chosen on held-out predictions only: the dev split (final model) plus out-of-fold
     # predictions on the train split. Dev alone (about a hundred reports) lets one error decide it.
-    dev_probabilities = model.predict_proba(corpus_features(dev_records))
+    x_dev, dev_triggered = corpus_analysis(dev_records)
+    dev_probabilities = model.predict_proba(x_dev)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
     out_of_fold = cross_val_predict(build_model(random_state=seed), x_train, y_train, cv=folds, method="predict_proba")
     held_out = np.vstack([dev_probabilities, out_of_fold])
     held_out_labels = [label_to_class(r["label"]) for r in dev_records] + list(y_train)
-    threshold = choose_threshold(held_out, classes, held_out_labels)
+    threshold = choose_threshold(held_out, classes, held_out_labels, triggered=dev_triggered + train_triggered)
     logger.info(
         "trained on %d reports; review threshold %.3f chosen on %d dev reports",
         len(train_records),
@@ -107,7 +127,7 @@ def train(corpus: Path, seed: int = 0) -> TrainResult:
         },
         "seed": seed,
         "threshold": threshold,
-        "threshold_chosen_on": "dev split + 5-fold out-of-fold predictions on train",
+        "threshold_chosen_on": "dev split + 5-fold out-of-fold predictions on train, after review triggers",
         "threshold_target_precision": TARGET_PRECISION,
         "classes": [str(c) for c in model.classes_],
     }
