@@ -1,0 +1,24 @@
+"""Review triggers and the assertion rules added for them: what a coder sees."""
+
+from nlp_coder import extract
+from nlp_coder.features import truncated
+from nlp_coder.suggest import suggest
+
+
+def test_truncated_report_goes_to_review():
+    text = "EXAM: MRI BRAIN\nCLINICAL: Seizure\nTECHNIQUE: Axial DWI, FLAIR, T2\nFINDINGS: The ventricles are normal. There is a"
+    result = suggest(text)
+    assert result["status"] == "needs_review"
+    assert "report_truncated" in result["flags"]
+
+
+def test_sign_off_and_date_lines_are_not_truncation():
+    assert not truncated("IMPRESSION: Normal brain.\nDr A. Smith, Consultant Neuroradiologist\n14/02/2025")
+    assert not truncated("Impression: stable meningioma. RD/mk")
+    assert truncated("CLINICAL HISTORY: 54 year old with new onset seiz")
+
+
+def test_contrast_ordered_but_not_administered_is_negated():
+    evidence = extract("CONTRAST: Intravenous gadolinium was ordered but was not administered because of eGFR 22.")
+    agents = [e for e in evidence if e.kind == "contrast_administration" and e.text.lower() == "gadolinium"]
+    assert [e.assertion for e in agents] == ["negated"]
