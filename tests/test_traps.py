@@ -324,3 +324,30 @@ def test_no_order_inference_when_imaging_was_only_after_contrast():
     )
     evidence = extract(report)
     assert find(evidence, "FLAIR", "sequence").attributes["phase"] != "pre"
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "The subarachnoid space and the disc space at C2-3 are normal.",
+        "Functional status has improved since the stroke; he may not drive.",
+        "Cube-shaped calcification; resolve the question at follow-up.",
+    ],
+)
+def test_ordinary_words_are_not_sequences_or_fmri(report):
+    evidence = extract(report)
+    assert not kinds(evidence, "sequence")
+    assert not [e for e in kinds(evidence, "exam_scope") if e.attributes.get("modality") == "fmri"]
+
+
+@pytest.mark.parametrize(
+    ("report", "sequence"),
+    [("Axial 3D SPACE through the IACs.", "heavy_T2"), ("Sagittal CUBE FLAIR.", "FLAIR"), ("Axial VIBE post.", "T1_3D")],
+)
+def test_vendor_sequence_names_in_capitals_are_sequences(report, sequence):
+    assert sequence in {e.attributes["sequence"] for e in kinds(extract(report), "sequence")}
+
+
+def test_functional_mri_is_still_fmri():
+    modalities = {e.attributes.get("modality") for e in kinds(extract("Functional MRI for language mapping."), "exam_scope")}
+    assert "fmri" in modalities
