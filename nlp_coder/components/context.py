@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp_coder.components.targets import case_variants
-from nlp_coder.rules import ContextRuleModel, load_context_rules, split_first_token_sets
+from nlp_coder.components.matching import RuleMatcher
+from nlp_coder.rules import ContextRuleModel, load_context_rules
 
 __all__ = ["ConTextComponent", "Modifier"]
 
@@ -69,25 +68,17 @@ class ConTextComponent:
     def __init__(self, nlp: Language, name: str, rules: str | None, default_rules: str, span_group: str):
         self.name = name
         self.span_group = span_group
-        self._phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self._matcher = Matcher(nlp.vocab, validate=True)
+        self._matcher = RuleMatcher(nlp)
         self._rules: dict[int, _Rule] = {}
         models = load_context_rules(Path(rules) if rules else None, default_rules)
         for i, model in enumerate(models):
             key = f"{name}_{i}"
             match_id = nlp.vocab.strings.add(key)
             self._rules[match_id] = _compile(model)
-            if model.pattern is not None:
-                self._matcher.add(key, split_first_token_sets(model.pattern))
-            else:
-                self._phrase_matcher.add(key, case_variants(nlp, model.literal))
+            self._matcher.add(key, model.literal, model.pattern)
 
     def _modifiers(self, doc: Doc) -> list[Modifier]:
-        matches = []
-        if len(self._matcher):
-            matches += self._matcher(doc)
-        if len(self._phrase_matcher):
-            matches += self._phrase_matcher(doc)
+        matches = self._matcher(doc)
         # Longest wins among overlapping modifiers (medspaCy's prune_overlapping_matches).
         matches.sort(key=lambda m: (m[1], -(m[2] - m[1])))
         kept: list[tuple[int, int, int]] = []

@@ -9,13 +9,13 @@ metadata (agent, sequence, inherent phase, scope...) reaches the evidence.
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from nlp_coder.rules import TargetRuleModel, load_target_rules, split_first_token_sets
+from nlp_coder.components.matching import RuleMatcher
+from nlp_coder.rules import TargetRuleModel, load_target_rules
 
-__all__ = ["ASSERTION_GROUP", "ASSERTION_KINDS", "PHASE_GROUP", "TargetMatcher", "case_variants"]
+__all__ = ["ASSERTION_GROUP", "ASSERTION_KINDS", "PHASE_GROUP", "TargetMatcher"]
 
 ASSERTION_GROUP = "nlp_coder_assertion_targets"
 PHASE_GROUP = "nlp_coder_phase_targets"
@@ -36,8 +36,7 @@ class TargetMatcher:
 
     def __init__(self, nlp: Language, name: str, rules: str | None = None):
         self.name = name
-        self._phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self._matcher = Matcher(nlp.vocab, validate=True)
+        self._matcher = RuleMatcher(nlp)
         self._rules: dict[int, TargetRuleModel] = {}
         self.add(load_target_rules(Path(rules) if rules else None), nlp)
 
@@ -48,21 +47,14 @@ class TargetMatcher:
             key = f"nlp_coder_target_{i}"
             match_id = nlp.vocab.strings.add(key)
             self._rules[match_id] = rule
-            if rule.pattern is not None:
-                self._matcher.add(key, split_first_token_sets(rule.pattern))
-            else:
-                self._phrase_matcher.add(key, case_variants(nlp, rule.literal))
+            self._matcher.add(key, rule.literal, rule.pattern)
 
     @property
     def rules(self) -> list[TargetRuleModel]:
         return list(self._rules.values())
 
     def __call__(self, doc: Doc) -> Doc:
-        matches = []
-        if len(self._matcher):
-            matches += self._matcher(doc)
-        if len(self._phrase_matcher):
-            matches += self._phrase_matcher(doc)
+        matches = self._matcher(doc)
         spans = [Span(doc, start, end, label=self._rules[match_id].category) for match_id, start, end in matches]
         by_position = {(start, end): self._rules[match_id] for match_id, start, end in matches}
         kept = filter_spans(spans)
@@ -73,19 +65,6 @@ class TargetMatcher:
         doc.spans[PHASE_GROUP] = [s for s in kept if s.label_ == "sequence"]
         doc._.nlp_coder_target_rules = {(s.start, s.end): by_position[(s.start, s.end)] for s in kept}
         return doc
-
-
-def case_variants(nlp: Language, literal: str) -> list[Doc]:
-    """Docs for a literal as written, upper-cased and capitalised, when they tokenise differently.
-
-    Matching is on lower-cased tokens, but tokenizer exceptions are case-sensitive ("w/o" is one token,
-    "W/O" three), so "W/O CONTRAST" needs its own phrase pattern.
-    """
-    docs: dict[tuple[str, ...], Doc] = {}
-    for variant in (literal, literal.upper(), literal.capitalize(), literal.lower()):
-        doc = nlp.make_doc(variant)
-        docs.setdefault(tuple(t.lower_ for t in doc), doc)
-    return list(docs.values())
 
 
 @Language.factory(
