@@ -53,16 +53,30 @@ def _genre_patterns() -> dict[str, re.Pattern[str]]:
     return {genre: re.compile("|".join(parts), re.IGNORECASE) for genre, parts in by_genre.items()}
 
 
+_ESCAPE_OR_CAPITALS = re.compile(r"(\\.)|([A-Z]+)")
+
+
+@lru_cache(maxsize=1)
+def _genre_rate_patterns() -> dict[str, re.Pattern[str]]:
+    """The rate genres' cues, lower-cased, for matching lower-cased text: the same matches as
+    ``re.IGNORECASE`` at about a third of the cost (escapes such as ``\\W`` keep their case)."""
+    return {
+        genre: re.compile(_ESCAPE_OR_CAPITALS.sub(lambda m: m.group(1) or m.group(2).lower(), pattern.pattern))
+        for genre, pattern in _genre_patterns().items()
+        if genre != "closing"
+    }
+
+
 def genre_features(text: str) -> dict[str, float]:
     """How much a text reads like a radiology report vs a clinical note, and whether it looks cut off.
 
     Rates are matches per 100 words (capped), from the cue lists in ``genre_cues.json``.
     """
     words = max(len(text.split()), 1)
+    lowered = text.lower()
     out = {
-        f"genre:{genre}": min(len(pattern.findall(text)) * 100 / words, 20.0) / 20.0
-        for genre, pattern in _genre_patterns().items()
-        if genre != "closing"
+        f"genre:{genre}": min(len(pattern.findall(lowered)) * 100 / words, 20.0) / 20.0
+        for genre, pattern in _genre_rate_patterns().items()
     }
     out["derived:truncated"] = float(truncated(text))
     out["derived:log_words"] = min(words, 1000) / 1000
