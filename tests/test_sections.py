@@ -29,3 +29,12 @@ def test_prose_word_is_not_a_header():
     # "Findings are normal" starts a sentence, it is not the FINDINGS header
     evidence = extract("TECHNIQUE: Axial T2. Findings are normal on FLAIR.")
     assert find(evidence, "FLAIR").section == "technique"
+
+
+@pytest.mark.parametrize("lead", ["", "Referred from İzmir clinic.\n"])
+def test_headers_found_whatever_the_case_and_characters_before_them(lead):
+    # "İ" lower-cases to two characters: header offsets must still index the text as received
+    report = f"{lead}technique: Axial T2.\nIMPRESSION: Normal FLAIR signal."
+    assert find(extract(report), "T2").section == "technique"
+    flair = find(extract(report), "FLAIR")
+    assert flair.section == "impression" and report[flair.start : flair.end] == "FLAIR"

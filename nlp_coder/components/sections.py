@@ -49,14 +49,17 @@ def doc_text(doc: Doc) -> str:
     return cached if cached is not None else doc.text
 
 
-def _build_regex(rules: tuple[SectionRuleModel, ...]) -> re.Pattern[str]:
-    literals = sorted({re.escape(r.literal.strip()) for r in rules}, key=len, reverse=True)
+def _build_regex(rules: tuple[SectionRuleModel, ...], lower: bool = False) -> re.Pattern[str]:
+    """The header regex: case-insensitive, or (``lower``) for lower-cased text, which is about three
+    times faster than ``re.IGNORECASE`` on this many alternatives."""
+    headers = {r.literal.strip().lower() if lower else r.literal.strip() for r in rules}
+    literals = sorted({re.escape(h) for h in headers}, key=len, reverse=True)
     # Spaces inside a header may be any run of spaces ("REASON  FOR EXAM").
     alternatives = "|".join(lit.replace(r"\ ", r"[ \t]+") for lit in literals)
     return re.compile(
         r"[ \t]*(?:[-*#>\u2022][ \t]*)?"
         rf"(?P<header>{alternatives})(?P<tail>[ \t]*(?::|[ \t]-[ \t])|[ \t]*(?=\r?\n|$)|(?=[ \t]+\S))",
-        re.IGNORECASE,
+        0 if lower else re.IGNORECASE,
     )
 
 
@@ -73,15 +76,19 @@ class Sectionizer:
         self._category = {r.literal.strip().lower(): r.category for r in self.rules}
         self._bare = {r.literal.strip().lower() for r in self.rules if r.bare}
         self._regex = _build_regex(self.rules)
+        self._lower_regex = _build_regex(self.rules, lower=True)
 
     def find_sections(self, text: str) -> list[Section]:
         """Sections of a text (usable without a Doc)."""
         found: list[tuple[str, int, int]] = []
+        lowered = text.lower()
+        # Lower-casing keeps offsets unless a character changes length ("İ"): then match case-insensitively.
+        regex, subject = (self._lower_regex, lowered) if len(lowered) == len(text) else (self._regex, text)
         for candidate in _CANDIDATES.finditer(text):
-            match = self._regex.match(text, candidate.start())
+            match = regex.match(subject, candidate.start())
             if match is None:
                 continue
-            header = match.group("header")
+            header = text[match.start("header") : match.end("header")]
             tail = match.group("tail")
             key = re.sub(r"\s+", " ", header.lower())
             inline_no_colon = tail.strip() == "" and not _at_line_end(text, match.end())
