@@ -10,6 +10,7 @@ matches are the same either way; ``tests/components/test_matching.py`` checks it
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 from spacy.language import Language
@@ -18,7 +19,7 @@ from spacy.tokens import Doc
 
 from nlp_coder.rules import split_first_token_sets
 
-__all__ = ["MAX_PHRASES", "RuleMatcher", "case_variants", "expand_pattern"]
+__all__ = ["MAX_PHRASES", "RuleMatcher", "anchor_words", "case_variants", "expand_pattern"]
 
 TokenPattern = list[dict[str, Any]]
 
@@ -86,14 +87,41 @@ def expand_pattern(pattern: TokenPattern, limit: int = MAX_PHRASES) -> tuple[str
     return (attrs.pop() if attrs else "LOWER"), [p for p in phrases if p]
 
 
+def anchor_words(pattern: TokenPattern) -> list[str] | None:
+    """Lower-cased words one of which any match of ``pattern`` must contain (its first required token
+    that is a closed word set), or None when no token of the pattern is one."""
+    for token in pattern:
+        if token.get("OP") not in (None, "1", "+"):
+            continue
+        for key in ("LOWER", "ORTH", "TEXT"):
+            value = token.get(key)
+            if isinstance(value, str):
+                return [value.lower()]
+            if isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
+                return [v.lower() for v in value["IN"] if not any(c.isspace() for c in v)]
+    return None
+
+
+# Token patterns are run on the sentences around their anchor words only (the sentence before and after
+# included, so a match may span three sentences), not on the whole document.
+_WINDOW_SENTENCES = 1
+
+
 class RuleMatcher:
-    """Matches rules added by key; returns ``(match_id, start, end)`` like spaCy's matchers."""
+    """Matches rules added by key; returns ``(match_id, start, end)`` like spaCy's matchers.
+
+    Token patterns that stay token patterns cost the most: spaCy's Matcher visits every token in Python.
+    Each has anchor words (a required word set); a phrase matcher finds those, and the token patterns
+    run only near them, on the sentences from ``doc._.nlp_coder_sent_starts`` when the splitter ran.
+    """
 
     def __init__(self, nlp: Language):
         self._nlp = nlp
         self._lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._orth = PhraseMatcher(nlp.vocab, attr="ORTH")
         self._tokens = Matcher(nlp.vocab, validate=True)
+        self._anchors = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._anchored = True  # every token pattern so far has anchor words
 
     def add(self, key: str, literal: str, pattern: TokenPattern | None) -> None:
         """A rule: its ``literal`` when it has no ``pattern`` (case-insensitive), else its pattern."""
@@ -103,14 +131,44 @@ class RuleMatcher:
         expanded = expand_pattern(pattern)
         if expanded is None:
             self._tokens.add(key, split_first_token_sets(pattern))
+            anchors = anchor_words(pattern)
+            if anchors is None:
+                self._anchored = False
+            else:
+                self._anchors.add("anchor", [Doc(self._nlp.vocab, words=[word]) for word in anchors])
             return
         attr, phrases = expanded
         docs = [Doc(self._nlp.vocab, words=words) for words in phrases]
         (self._orth if attr == "ORTH" else self._lower).add(key, docs)
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        matches: list[tuple[int, int, int]] = []
-        for matcher in (self._tokens, self._lower, self._orth):
+        # Token-pattern matches first, then phrases: callers that break ties by order see the order
+        # spaCy's Matcher-then-PhraseMatcher gave.
+        matches = self._token_matches(doc) if len(self._tokens) else []
+        for matcher in (self._lower, self._orth):
             if len(matcher):
                 matches += matcher(doc)
         return matches
+
+    def _token_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        starts = doc._.nlp_coder_sent_starts if Doc.has_extension("nlp_coder_sent_starts") else None
+        if not self._anchored or not starts:
+            return self._tokens(doc)
+        anchors = sorted({start for _, start, _ in self._anchors(doc)})
+        if not anchors:
+            return []
+        # Windows of sentences around the anchors, merged where they touch.
+        bounds = [*starts, len(doc)]
+        windows: list[list[int]] = []
+        for position in anchors:
+            index = bisect_right(starts, position) - 1
+            lo = bounds[max(index - _WINDOW_SENTENCES, 0)]
+            hi = bounds[min(index + 1 + _WINDOW_SENTENCES, len(bounds) - 1)]
+            if windows and lo <= windows[-1][1]:
+                windows[-1][1] = max(windows[-1][1], hi)
+            else:
+                windows.append([lo, hi])
+        found: dict[tuple[int, int, int], None] = {}
+        for lo, hi in windows:
+            found.update(((match_id, lo + start, lo + end), None) for match_id, start, end in self._tokens(doc[lo:hi]))
+        return list(found)

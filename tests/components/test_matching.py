@@ -6,7 +6,7 @@ import pytest
 import spacy
 from spacy.matcher import Matcher
 
-from nlp_coder.components.matching import RuleMatcher, expand_pattern
+from nlp_coder.components.matching import RuleMatcher, anchor_words, expand_pattern
 from nlp_coder.pipeline import get_nlp
 from nlp_coder.rules import load_context_rules, load_target_rules
 
@@ -18,6 +18,8 @@ TEXTS = [
     "MS, RRMS and TIAs; ms and tias in lower case. Axial VIBE and Space.",
     "[ ] placeholder [ name ] and 15 mL of Gadavist at 0.1 mmol/kg.",
 ]
+# One long document: token patterns run only on the sentences around their anchor words there.
+TEXTS.append(" Findings are normal. ".join(TEXTS))
 
 
 def test_closed_patterns_expand_to_their_phrases():
@@ -59,6 +61,19 @@ def test_rule_matcher_finds_what_spacy_matcher_finds(rules):
     for text in TEXTS:
         doc = nlp(text)
         assert sorted(ours(doc)) == sorted(theirs(doc)), text
+
+
+def test_every_remaining_token_pattern_has_anchor_words():
+    # without anchors a pattern would make the matcher visit every token of every document again
+    nlp = get_nlp()
+    for name in ("nlp_coder_target_matcher", "nlp_coder_assertion", "nlp_coder_phase"):
+        assert nlp.get_pipe(name)._matcher._anchored, name
+
+
+def test_anchor_words():
+    assert anchor_words([{"LIKE_NUM": True}, {"LOWER": {"IN": ["ml", "cc"]}}]) == ["ml", "cc"]
+    assert anchor_words([{"LOWER": "no", "OP": "?"}, {"ORTH": "MS"}]) == ["ms"]
+    assert anchor_words([{"LIKE_NUM": True}, {"LOWER": "x", "OP": "!"}]) is None
 
 
 def test_literals_match_in_any_case():
