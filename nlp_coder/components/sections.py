@@ -37,14 +37,15 @@ class Section:
 
 if not Doc.has_extension("nlp_coder_sections"):
     Doc.set_extension("nlp_coder_sections", default=None)
-# Doc.text is rebuilt from the tokens at every access (about as costly as a component here), so the
-# sectionizer, which runs first, keeps it once for the components and the evidence builder after it.
+# Doc.text is rebuilt from the tokens at every access (about as costly as a component here): the
+# tokenizer keeps the text it was given, or else the sectionizer, which runs first, keeps it once for
+# the components and the evidence builder after it.
 if not Doc.has_extension("nlp_coder_text"):
     Doc.set_extension("nlp_coder_text", default=None)
 
 
 def doc_text(doc: Doc) -> str:
-    """The Doc's text, from the cache the sectionizer keeps when it ran."""
+    """The Doc's text, from the cache the tokenizer or the sectionizer keeps."""
     cached = doc._.nlp_coder_text
     return cached if cached is not None else doc.text
 
@@ -112,7 +113,7 @@ class Sectionizer:
         return sections
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         doc._.nlp_coder_text = text
         doc._.nlp_coder_sections = self.find_sections(text)
         return doc

@@ -11,9 +11,24 @@ from collections.abc import Callable
 import spacy
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
-__all__ = ["create_tokenizer"]
+__all__ = ["TextKeepingTokenizer", "create_tokenizer"]
+
+if not Doc.has_extension("nlp_coder_text"):
+    Doc.set_extension("nlp_coder_text", default=None)
+
+
+class TextKeepingTokenizer(Tokenizer):
+    """Keeps the text it tokenised in ``doc._.nlp_coder_text``: ``Doc.text`` is rebuilt from the tokens at
+    every access, which costs about as much as a pipeline component (spaCy's tokenisation is lossless,
+    so the two are equal)."""
+
+    def __call__(self, text: str) -> Doc:
+        doc = super().__call__(text)
+        doc._.nlp_coder_text = text
+        return doc
 
 _UNIT_SUFFIX = r"(?<=[0-9])(?:[mM][lL][sS]?|[cC][cC]|[mM][mM][oO][lL]|[mM][gG])"
 _PLUS_INFIX = r"(?<=[A-Za-z0-9])\+(?=[A-Za-z])"
@@ -26,7 +41,7 @@ def create_tokenizer() -> Callable[[Language], Tokenizer]:
         defaults = nlp.Defaults
         suffixes = list(defaults.suffixes or []) + [_UNIT_SUFFIX]
         infixes = list(defaults.infixes or []) + [_PLUS_INFIX, _UNIT_INFIX]
-        return Tokenizer(
+        return TextKeepingTokenizer(
             nlp.vocab,
             rules=defaults.tokenizer_exceptions,
             prefix_search=spacy.util.compile_prefix_regex(defaults.prefixes).search,
