@@ -54,7 +54,7 @@ class BacklogJob:
     text_column: str = "text"
     errors_path: str | None = None
     workers: int = 1
-    batch_size: int = 64
+    batch_size: int = 256
     engine: str = "local"
     scheduler: str | None = None
     model_path: str | None = None
@@ -164,12 +164,15 @@ def count_records(job: BacklogJob) -> int | None:
 
 # --- output --------------------------------------------------------------------------------------
 
+FSYNC_SECONDS = 1.0
+
 
 class _JsonlSink:
     def __init__(self, path: str):
         self.path = path
         self.done: set[str] = set()
         self.counts: Counter[str] = Counter()
+        self._synced = time.monotonic()
         if path == "-":
             self.handle = sys.stdout
             return
@@ -193,13 +196,18 @@ class _JsonlSink:
             self.counts[obj.get("status", "error")] += 1
 
     def write(self, rows: list[tuple[str, str | None, str]]) -> None:
+        # flush: a killed process (kill -9 included) loses nothing written; fsync at most once per
+        # FSYNC_SECONDS: a machine crash loses at most that much output, which the rerun redoes.
         self.handle.write("".join(line + "\n" for _, _, line in rows))
         self.handle.flush()
-        if self.handle is not sys.stdout:
+        if self.handle is not sys.stdout and time.monotonic() - self._synced >= FSYNC_SECONDS:
             os.fsync(self.handle.fileno())
+            self._synced = time.monotonic()
 
     def close(self) -> None:
         if self.handle is not sys.stdout:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
             self.handle.close()
 
 

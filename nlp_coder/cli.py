@@ -108,7 +108,9 @@ def score(
     input_format: Annotated[str | None, typer.Option(help="jsonl, csv or parquet (default: by suffix).")] = None,
     output_format: Annotated[str | None, typer.Option(help="jsonl or parquet (default: by suffix).")] = None,
     model: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Model file.")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Reports per chunk (one nlp.pipe batch).")] = 64,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Reports per chunk (one nlp.pipe batch; a kill redoes at most one per worker).")
+    ] = 256,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Suggest a code for every report of a backlog; rerun the same command to resume after a stop."""
