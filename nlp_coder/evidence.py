@@ -113,7 +113,7 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
     text = doc_text(doc)
     ents = [
         (ent, ent.label_, ent.start_char, ent.end_char, bisect_right(sent_starts, ent.start), _metadata(rules, ent))
-        for ent in doc.ents
+        for ent in doc._.nlp_coder_targets or ()
     ]
     contrast_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "contrast_administration"}
     modality_sentences = {sent for _, kind, _, _, sent, meta in ents if kind == "exam_scope" and "modality" in meta}

@@ -1,4 +1,4 @@
-"""Target matcher: finds the concepts of ``target_rules.json`` and the lexicons, as ``doc.ents``.
+"""Target matcher: finds the concepts of ``target_rules.json`` and the lexicons, as ``doc._.nlp_coder_targets``.
 
 Rules follow medspaCy's TargetRule shape (literal, category, optional token pattern, metadata). Literals
 are matched as phrases on lower-cased tokens, patterns with spaCy's Matcher. Overlaps resolve to the
@@ -10,7 +10,6 @@ from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
 from nlp_coder.components.matching import RuleMatcher
 from nlp_coder.rules import TargetRuleModel, load_target_rules
@@ -26,12 +25,16 @@ ASSERTION_KINDS = frozenset(
 
 if not Doc.has_extension("nlp_coder_target_rules"):
     Doc.set_extension("nlp_coder_target_rules", default=None)
+if not Doc.has_extension("nlp_coder_targets"):
+    Doc.set_extension("nlp_coder_targets", default=None)
 
 
 class TargetMatcher:
-    """Sets ``doc.ents`` (label = evidence kind) and ``doc._.nlp_coder_target_rules``.
+    """Sets ``doc._.nlp_coder_targets`` (non-overlapping spans in document order, label = evidence kind)
+    and ``doc._.nlp_coder_target_rules``, which maps ``(start_token, end_token)`` of each to its rule.
 
-    ``doc._.nlp_coder_target_rules`` maps ``(start_token, end_token)`` of each entity to its rule.
+    The targets are not written to ``doc.ents``: setting and reading ``doc.ents`` walks every token and
+    cost about a tenth of the pipeline; nothing here needs spaCy's entity annotation.
     """
 
     def __init__(self, nlp: Language, name: str, rules: str | None = None):
@@ -55,10 +58,11 @@ class TargetMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         matches = self._matcher(doc)
-        spans = [Span(doc, start, end, label=self._rules[match_id].category) for match_id, start, end in matches]
         by_position = {(start, end): self._rules[match_id] for match_id, start, end in matches}
-        kept = filter_spans(spans)
-        doc.ents = kept
+        kept = [
+            Span(doc, start, end, label=self._rules[match_id].category) for match_id, start, end in longest(matches)
+        ]
+        doc._.nlp_coder_targets = kept
         # ConText compares every target with every modifier of the document: hand each pass only the
         # targets its rules can modify (span groups share the entities' extension values).
         doc.spans[ASSERTION_GROUP] = [s for s in kept if s.label_ in ASSERTION_KINDS]
@@ -67,10 +71,23 @@ class TargetMatcher:
         return doc
 
 
+def longest(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """spaCy's ``filter_spans`` on match tuples: longest first (then earliest, then first found), no
+    overlaps, in document order; building a Span for every candidate match first costs more than this."""
+    ordered = sorted(matches, key=lambda m: (m[2] - m[1], -m[1]), reverse=True)
+    kept, seen = [], set()
+    for match in ordered:
+        start, end = match[1], match[2]
+        if start not in seen and end - 1 not in seen:
+            kept.append(match)
+            seen.update(range(start, end))
+    return sorted(kept, key=lambda m: m[1])
+
+
 @Language.factory(
     "nlp_coder_target_matcher",
     default_config={"rules": None},
-    assigns=["doc.ents", "doc.spans", "doc._.nlp_coder_target_rules"],
+    assigns=["doc.spans", "doc._.nlp_coder_targets", "doc._.nlp_coder_target_rules"],
 )
 def make_target_matcher(nlp: Language, name: str, rules: str | None) -> TargetMatcher:
     return TargetMatcher(nlp, name, rules=rules)
