@@ -102,9 +102,10 @@ def anchor_words(pattern: TokenPattern) -> list[str] | None:
     return None
 
 
-# Token patterns are run on the sentences around their anchor words only (the sentence before and after
-# included, so a match may span three sentences), not on the whole document.
-_WINDOW_SENTENCES = 1
+# Token patterns are run on the sentences of their anchor words only, not on the whole document: a
+# token-pattern match lies within one sentence (as ConText's scopes do). Raise this to let matches reach
+# that many sentences further on either side.
+_WINDOW_SENTENCES = 0
 
 
 class RuleMatcher:
