@@ -46,7 +46,6 @@ _ABBREVIATIONS = frozenset(
 _WRAP_MIN_LINE = 55
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z0-9\-*\u2022(])")
-_LAST_WORD = re.compile(r"(\S+)[.!?]$")
 _JOINING_WORDS = frozenset({"and", "or", "with", "of", "the", "a", "to", "for", "without"})
 
 if not Doc.has_extension("nlp_coder_sent_starts"):
@@ -72,13 +71,20 @@ def sentence_start_chars(text: str, header_starts: set[int]) -> list[int]:
             starts.add(first)
         previous_line = stripped
         previous_blank_run = False
-        for end in _SENTENCE_END.finditer(content):
-            before = content[: end.start()]
-            word = _LAST_WORD.search(before)
-            if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
-                continue
-            starts.add(match.start() + end.end())
+    # Sentence ends within lines (the pattern never crosses a line break), in one pass over the text.
+    for end in _SENTENCE_END.finditer(text):
+        if _last_word(text, end.start() - 1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        starts.add(end.end())
     return sorted(starts)
+
+
+def _last_word(text: str, punctuation: int) -> str:
+    """The run of non-space characters just before ``text[punctuation]`` ("Dr" in "see Dr. Smith")."""
+    start = punctuation
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:punctuation]
 
 
 def _starts_new_sentence(previous_line: str, line: str) -> bool:
