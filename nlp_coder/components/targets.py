@@ -41,6 +41,7 @@ class TargetMatcher:
         self.name = name
         self._matcher = RuleMatcher(nlp)
         self._rules: dict[int, TargetRuleModel] = {}
+        self._labels: dict[str, int] = {}  # category -> its string-store id (the span label)
         self.add(load_target_rules(Path(rules) if rules else None), nlp)
 
     def add(self, rules: tuple[TargetRuleModel, ...] | list[TargetRuleModel], nlp: Language) -> None:
@@ -50,6 +51,7 @@ class TargetMatcher:
             key = f"nlp_coder_target_{i}"
             match_id = nlp.vocab.strings.add(key)
             self._rules[match_id] = rule
+            self._labels[rule.category] = nlp.vocab.strings.add(rule.category)
             self._matcher.add(key, rule.literal, rule.pattern)
 
     @property
@@ -59,14 +61,20 @@ class TargetMatcher:
     def __call__(self, doc: Doc) -> Doc:
         matches = self._matcher(doc)
         by_position = {(start, end): self._rules[match_id] for match_id, start, end in matches}
-        kept = [
-            Span(doc, start, end, label=self._rules[match_id].category) for match_id, start, end in longest(matches)
-        ]
+        kept, for_assertion, for_phase = [], [], []
+        for match_id, start, end in longest(matches):
+            category = self._rules[match_id].category
+            span = Span(doc, start, end, label=self._labels[category])
+            kept.append(span)
+            # ConText compares every target with every modifier of the document: hand each pass only the
+            # targets its rules can modify.
+            if category in ASSERTION_KINDS:
+                for_assertion.append(span)
+            if category == "sequence":
+                for_phase.append(span)
         doc._.nlp_coder_targets = kept
-        # ConText compares every target with every modifier of the document: hand each pass only the
-        # targets its rules can modify (span groups share the entities' extension values).
-        doc.spans[ASSERTION_GROUP] = [s for s in kept if s.label_ in ASSERTION_KINDS]
-        doc.spans[PHASE_GROUP] = [s for s in kept if s.label_ == "sequence"]
+        doc.spans[ASSERTION_GROUP] = for_assertion
+        doc.spans[PHASE_GROUP] = for_phase
         doc._.nlp_coder_target_rules = {(s.start, s.end): by_position[(s.start, s.end)] for s in kept}
         return doc
 
