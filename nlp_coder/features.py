@@ -120,6 +120,8 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
     title_regions: set[str] = set()
     title_modalities: set[str] = set()
     technique_modalities: set[str] = set()
+    named_regions: set[str] = set()  # exam regions and modalities named anywhere in this session's sections
+    named_modalities: set[str] = set()
     for e in items:
         group = section_group(e.section)
         a = e.assertion
@@ -168,6 +170,7 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
             key = e.attributes.get("modality") or e.attributes.get("region")
             kind = "modality" if "modality" in e.attributes else "region"
             f[f"scope:{group}:{kind}:{key}"] += 1
+            (named_modalities if kind == "modality" else named_regions).add(key)
             if group == "title":
                 (title_modalities if kind == "modality" else title_regions).add(key)
             elif group == "technique" and kind == "modality":
@@ -211,6 +214,27 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
         bool(technique_modalities & set(OTHER_MODALITIES)) and "mri" not in technique_modalities | title_modalities
     )
     f["derived:technique_present"] = float(any(section_group(e.section) == "technique" for e in items))
+    # Without a title, a coder takes the exam from where the report names it ("MRI of the cervical spine
+    # without contrast", "CT scan of the head"): another region and no brain named, or another modality
+    # named and nothing of an MRI (neither the word, nor a sequence, nor gadolinium given in this session).
+    mri_seen = (
+        "mri" in named_modalities
+        or any(f[f"sequence:{p}"] for p in ("pre", "post", "both", "unspecified"))
+        or any(
+            e.kind == "contrast_administration"
+            and e.assertion == "affirmed"
+            and ("agent" in e.attributes or "gad" in e.text.lower())
+            for e in items
+        )
+    )
+    f["derived:untitled_out_of_scope"] = float(
+        not title_regions
+        and not title_modalities
+        and (
+            bool(named_regions & set(NON_BRAIN_REGIONS) and not brain_named_anywhere(items))
+            or bool(named_modalities & set(OTHER_MODALITIES) and not mri_seen)
+        )
+    )
     f["derived:n_evidence_log"] = min(len(items), 60) / 60
     f["derived:n_current_sequences"] = (
         min(sum(f[f"sequence:{p}"] for p in ("pre", "post", "both", "unspecified")), 20) / 20
@@ -227,9 +251,25 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
     return {k: float(v) for k, v in f.items() if v}
 
 
+_BRAIN_REGIONS = frozenset({"brain", "sella", "iac", "head"})
+
+
+def brain_named_anywhere(evidence: Iterable[Evidence]) -> bool:
+    """Whether a brain region is named as an exam anywhere but in COMPARISON (history included: "had a
+    noncontrast MRI of the brain 2 days ago and returns for the post-contrast portion")."""
+    return any(
+        e.kind == "exam_scope" and e.attributes.get("region") in _BRAIN_REGIONS and e.section != "comparison"
+        for e in evidence
+    )
+
+
 def rules_baseline(features: Mapping[str, float]) -> str:
     """What a coder's checklist gives, without learning: the baseline the classifier must beat."""
-    if features.get("derived:title_out_of_scope") or features.get("derived:technique_other_modality_only"):
+    if (
+        features.get("derived:title_out_of_scope")
+        or features.get("derived:technique_other_modality_only")
+        or features.get("derived:untitled_out_of_scope")
+    ):
         return "out_of_scope"
     given = features.get("derived:contrast_given", 0.0)
     if features.get("derived:addendum_given"):

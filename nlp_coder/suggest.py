@@ -100,7 +100,11 @@ def rationale(code: str | None, status: str, evidence: Sequence[Evidence], flags
     ]
     negated = [e for e in evidence if e.kind == "contrast_administration" and e.assertion == "negated"]
     if status == "out_of_scope":
-        scope = [e for e in evidence if e.kind == "exam_scope" and e.section == "exam"]
+        scope = [e for e in evidence if e.kind == "exam_scope" and e.section == "exam"] or [
+            e
+            for e in evidence
+            if e.kind == "exam_scope" and e.assertion == "affirmed" and section_group(e.section) in ("technique", "report")
+        ]
         return f"exam is {_quote(scope) or 'not a brain MRI'} → out of scope"
     if status == "needs_review" and flags:
         return f"needs review: {', '.join(flags)}"

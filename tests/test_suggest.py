@@ -167,3 +167,44 @@ def test_summary_counts_confident_errors():
 
 def test_ece_of_perfect_calibration_is_zero():
     assert expected_calibration_error([1.0, 1.0, 0.5, 0.5], [True, True, True, False]) == pytest.approx(0.0)
+
+
+UNTITLED_OTHER_EXAMS = [
+    (
+        "The study was performed on a 1.5 T magnet. Sagittal T1, T2 and STIR images of the cervical spine were "
+        "obtained. The craniocervical junction and the visualized brainstem are normal. At C5-6 there is a "
+        "broad-based disc protrusion narrowing the subarachnoid space without cord compression.\n"
+        "IMPRESSION: MRI of the cervical spine shows C5-6 disc protrusion without cord compression."
+    ),
+    (
+        "REASON FOR CT SCAN: Shunt malfunction?\n"
+        "Axial CT scan images were obtained from the skull base to the vertex. The ventricles are stable in size "
+        "with the shunt catheter tip in the right lateral ventricle. No hemorrhage or extra-axial collection.\n"
+        "IMPRESSION: Stable ventricles on this CT scan."
+    ),
+]
+
+
+@pytest.mark.parametrize("text", UNTITLED_OTHER_EXAMS)
+def test_untitled_report_of_another_exam_is_out_of_scope_by_its_own_words(text):
+    features = featurize(extract(text), text)
+    assert features["derived:untitled_out_of_scope"] == 1.0
+    assert rules_baseline(features) == "out_of_scope"
+    result = suggest(text)
+    assert result["status"] == "out_of_scope" and result["code"] is None
+    assert "cervical spine" in result["rationale"] or "CT" in result["rationale"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the brain is named in the history; the spine MRI in the body is another study
+        "HISTORY: Noncontrast MRI of the brain 2 days ago, returns for the post-contrast portion.\n"
+        "Axial T1 images were obtained after gadolinium. Correlation with an MRI of the cervical spine.",
+        # gadolinium was given: an MR study, whatever CT it is compared with
+        "There is intense enhancement of the sellar mass following gadolinium. It was smaller on the CT.",
+    ],
+)
+def test_untitled_brain_mri_mentioning_other_exams_is_not_out_of_scope_by_rule(text):
+    features = featurize(extract(text), text)
+    assert not features.get("derived:untitled_out_of_scope")
