@@ -33,6 +33,9 @@ CONTRAST_ATTACHED = frozenset({"contrast_dose", "contrast_route"})
 
 # "Sagittal T1, axial T2 and FLAIR, followed by axial T1 after gadolinium": in a sentence where contrast is
 # given after a sequencing cue, sequences named before the cue were acquired before contrast.
+# Target rules of this category find phrases that contain an evidence word but are not evidence; being
+# longer, they win over the shorter match and are then dropped.
+NOT_EVIDENCE = "not_evidence"
 _THEN = re.compile(r"\b(?:followed\s+by|then|subsequently|thereafter|after\s+which)\b", re.IGNORECASE)
 
 _DOSE = re.compile(
@@ -121,6 +124,8 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
     sequencing_cues = _sequencing_cues(text, doc, sent_starts, ents, all_modifiers)
     evidence: list[Evidence] = []
     for ent, kind, start, end, sent, rule_metadata in ents:
+        if kind == NOT_EVIDENCE:
+            continue  # matched only to out-compete a shorter look-alike ("C7-T1" is a level, not a T1 sequence)
         index = bisect_right(section_starts, start) - 1
         section = sections[index].category if index >= 0 else "body"
         if index >= 0 and end <= sections[index].header_end and kind != "exam_scope":

@@ -351,3 +351,21 @@ def test_vendor_sequence_names_in_capitals_are_sequences(report, sequence):
 def test_functional_mri_is_still_fmri():
     modalities = {e.attributes.get("modality") for e in kinds(extract("Functional MRI for language mapping."), "exam_scope")}
     assert "fmri" in modalities
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "Mild disc bulge at C7-T1 without canal stenosis.",
+        "Small disc protrusion at T1-2.",
+        "The T1 vertebral body is normal in height.",
+        "At the T1 level the cord is normal.",
+    ],
+)
+def test_vertebral_level_t1_is_not_a_t1_sequence(report):
+    assert not kinds(extract(report), "sequence")
+
+
+@pytest.mark.parametrize("report", ["Coronal T1 through the sella.", "Axial T1 post-contrast images."])
+def test_t1_sequences_next_to_words_levels_use_are_still_sequences(report):
+    assert [e.attributes["sequence"] for e in kinds(extract(report), "sequence")] == ["T1"]
