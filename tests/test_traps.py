@@ -294,6 +294,8 @@ def test_abort_cues(report, abort_type):
         "Post-contrast imaging only; pre-contrast images were obtained at the outside facility yesterday.",
         "MRI BRAIN POST CONTRAST ONLY",
         "The patient returned for post-gadolinium sequences.",
+        "No sequences were acquired prior to injection.",
+        "Axial FLAIR and 3D T1 were acquired and no images were obtained before the injection.",
     ],
 )
 def test_post_contrast_only_cues(report):
