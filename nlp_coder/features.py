@@ -83,25 +83,31 @@ def genre_features(text: str) -> dict[str, float]:
     return out
 
 
+CLOSING_TAIL = 60
+_JOINING_WORDS = frozenset({"and", "or", "of", "the", "with", "to", "a", "an", "is", "are", "was", "were", "in", "on", "at"})
 _LAST_WORD = re.compile(r"([A-Za-z]+|\d+)\W*$")
 
 
 def truncated(text: str) -> bool:
     """Whether a report stops mid-sentence ("...There is a", "...new onset seiz", "Contrast: 7").
 
-    A text that ends in terminal punctuation, or whose last line is a closing line (a sign-off, a date stamp,
-    typist initials: the ``closing`` cues), is complete; otherwise it is cut off when its last word is a
-    lower-case word or a number.
+    A text that ends in terminal punctuation, or in a closing (a sign-off, a full date stamp, typist
+    initials: the ``closing`` cues, looked for in its last characters), is complete, unless it ends in a
+    joining word ("and", "the"); otherwise it is cut off when its last word is a lower-case word or a number.
     """
     stripped = text.rstrip()
     if not stripped or stripped[-1] in ".!?)]:*\"'>":
         return False
     last_line = stripped.rsplit("\n", 1)[-1]
+    last_word = _LAST_WORD.search(last_line)
+    if last_word and last_word.group(1).lower() in _JOINING_WORDS:
+        return True  # no sign-off ends in "and" or "the"
     closing = _genre_patterns().get("closing")
-    if closing is not None and closing.search(last_line):
+    # A sign-off closes the text: look for it in the last characters only ("...no metastasis. Dr J. Moss
+    # 12/03/2024 14:02"), not anywhere in a long last line ("...images of the brain were obtained and").
+    if closing is not None and closing.search(last_line[-CLOSING_TAIL:]):
         return False
-    match = _LAST_WORD.search(last_line)
-    return bool(match) and (match.group(1).isdigit() or match.group(1).islower())
+    return bool(last_word) and (last_word.group(1).isdigit() or last_word.group(1).islower())
 
 
 def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] = ()) -> dict[str, float]:

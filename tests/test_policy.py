@@ -1,5 +1,7 @@
 """Review triggers and the assertion rules added for them: what a coder sees."""
 
+import pytest
+
 from nlp_coder import extract
 from nlp_coder.features import truncated
 from nlp_coder.suggest import suggest
@@ -22,3 +24,22 @@ def test_contrast_ordered_but_not_administered_is_negated():
     evidence = extract("CONTRAST: Intravenous gadolinium was ordered but was not administered because of eGFR 22.")
     agents = [e for e in evidence if e.kind == "contrast_administration" and e.text.lower() == "gadolinium"]
     assert [e.assertion for e in agents] == ["negated"]
+
+
+def test_sign_off_after_a_long_single_paragraph_is_not_truncation():
+    body = "Axial FLAIR, DWI and post-contrast T1 images show no metastasis. " * 3
+    assert not truncated(body + "Dr J. Moss 12/03/2024 14:02")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a sign-off word inside a long cut-off line ("thin-section", "imaging") is not a sign-off
+        "FINDINGS: Whole-brain images show no infarct. On the thin-section images through the left IAC there is",
+        "TECHNIQUE: MRI of the brain on a 1.5 T magnet, imaging department protocol: sagittal T1, axial FLAIR and",
+        # half a date is a cut, not a date stamp
+        "EXAM: MRI BRAIN\nCOMPARISON: CT head 4/2",
+    ],
+)
+def test_cut_off_reports_are_truncated_whatever_words_they_hold(text):
+    assert truncated(text)
