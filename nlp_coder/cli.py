@@ -211,7 +211,10 @@ def _print_summary(name: str, result: dict, baseline_accuracy: float) -> None:
     typer.echo(f"expected calibration error: {result['ece']:.3f}")
     if "confident_errors" in result:
         typer.echo(f"confident errors (outside accept): {len(result['confident_errors'])} {result['confident_errors']}")
-        typer.echo(f"kind=report records right: {result['reports_right']}/{result['reports_total']}")
+        typer.echo(
+            f"kind=report records right: {result['reports_right']}/{result['reports_total']} "
+            f"(exactly the label; {result['reports_accepted']} within their accept lists)"
+        )
 
 
 @app.command()

@@ -96,6 +96,7 @@ def summarize(records: Sequence[dict[str, Any]], suggestions: Sequence[dict[str,
         result["confident_errors"] = confident
         reports = [(r, g) for r, g in zip(records, got, strict=False) if r.get("kind") == "report"]
         result["reports_right"] = sum(1 for r, g in reports if g == expected_outcome(r["label"]))
+        result["reports_accepted"] = sum(1 for r, g in reports if g in r["accept"])
         result["reports_total"] = len(reports)
     return result
 

@@ -162,7 +162,14 @@ def test_summary_counts_confident_errors():
     ]
     result = summarize(records, suggestions)
     assert result["confident_errors"] == [("a", "70553")]
-    assert result["reports_right"] == 0
+    assert result["reports_right"] == 0 and result["reports_accepted"] == 0
+
+
+def test_summary_tells_exact_labels_from_accepted_answers():
+    records = [{"id": "a", "label": "70553", "accept": ["70553", "needs_review"], "kind": "report"}]
+    suggestions = [{"status": "needs_review", "code": "70553", "probabilities": {"70553": 0.6, "needs_review": 0.4}}]
+    result = summarize(records, suggestions)
+    assert (result["reports_right"], result["reports_accepted"], result["confident_errors"]) == (0, 1, [])
 
 
 def test_ece_of_perfect_calibration_is_zero():
