@@ -103,3 +103,17 @@ def test_report_like_text_spans_are_valid(text):
     for item in extract(text):
         assert text[item.start : item.end] == item.text
         assert item.assertion in {"affirmed", "negated", "hypothetical", "historical"}
+
+
+@pytest.mark.parametrize("text", ["a \n b\t\tc \xa0 d  \n\n e", " \n", "\t", "x\xa0y", "Dr. Smith \n e.g. T1+C\n"])
+def test_whitespace_tokens_as_spacy_makes_them(text):
+    # the tokenizer drops spaCy's whitespace exceptions (they only defeat its cache): same tokens
+    import spacy
+
+    from nlp_coder.pipeline import get_nlp
+
+    ours = [(t.text, t.whitespace_) for t in get_nlp().make_doc(text)]
+    theirs = [(t.text, t.whitespace_) for t in spacy.blank("en").make_doc(text)]
+    if "+" not in text:
+        assert ours == theirs
+    assert "".join(t + w for t, w in ours) == text
