@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from nlp_coder.pipeline import MAX_CHARS
 
 __all__ = ["BacklogJob", "Record", "read_records", "run_backlog"]
@@ -106,8 +108,8 @@ def read_records(job: BacklogJob) -> Iterator[Record]:
                 if not line.strip():
                     continue
                 try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError:
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError:  # also numbers out of 64-bit range, NaN: not plain JSON
                     yield Record(f"line:{line_no}", None, line_no, None, "malformed_json")
                     continue
                 if not isinstance(obj, dict):
@@ -312,7 +314,7 @@ def score_chunk(
             row = {"id": rid, "line": line, "status": "error", "error": error}
         if key != rid:
             row["_key"] = key  # records without a usable id resume by their line
-        rows.append((row.get("status"), row.get("error"), json.dumps(row)))
+        rows.append((row.get("status"), row.get("error"), orjson.dumps(row).decode()))
     return rows
 
 
