@@ -57,8 +57,8 @@ def _token_values(token: dict[str, Any]) -> tuple[str, list[str]] | None:
     if keys[0] == "LOWER":
         # (a value with capitals can never equal a lower-cased token)
         return "LOWER", [v for v in values if v == v.lower()]
-    # ORTH/TEXT is case-sensitive; caseless values (punctuation, digits) read the same lower-cased.
-    return ("LOWER" if all(v.lower() == v.upper() for v in values) else "ORTH"), values
+    # ORTH/TEXT is case-sensitive; caseless values (punctuation, digits) match the same either way.
+    return ("ANY" if all(v.lower() == v.upper() for v in values) else "ORTH"), values
 
 
 def expand_pattern(pattern: TokenPattern, limit: int = MAX_PHRASES) -> tuple[str, list[list[str]]] | None:
@@ -66,7 +66,8 @@ def expand_pattern(pattern: TokenPattern, limit: int = MAX_PHRASES) -> tuple[str
 
     A pattern is closed when each token is one word or word set (``LOWER``, or ``ORTH``/``TEXT``)
     that is required or optional (``"OP": "?"``); the attribute is ``LOWER`` unless a case-sensitive
-    word needs ``ORTH`` (then every token must be case-sensitive). None for any other pattern.
+    word needs ``ORTH`` (then no token may be ``LOWER``; caseless ones such as "-" fit both). None for any
+    other pattern.
     """
     phrases: list[list[str]] = [[]]
     attrs = set()
@@ -82,6 +83,7 @@ def expand_pattern(pattern: TokenPattern, limit: int = MAX_PHRASES) -> tuple[str
         phrases = [p + o for p in phrases for o in options]
         if len(phrases) > limit:
             return None
+    attrs.discard("ANY")
     if len(attrs) > 1:
         return None
     return (attrs.pop() if attrs else "LOWER"), [p for p in phrases if p]
