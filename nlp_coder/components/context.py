@@ -142,16 +142,20 @@ class ConTextComponent:
         if attached is None:
             attached = {}
             doc._.nlp_coder_modifiers = attached
-        targets = doc.spans[self.span_group] if self.span_group in doc.spans else []
-        if not len(targets):
+        groups = doc._.nlp_coder_target_groups
+        if groups is not None and self.span_group in groups:
+            targets = groups[self.span_group]
+        else:
+            spans = doc.spans[self.span_group] if self.span_group in doc.spans else []
+            targets = [(s.start, s.end, s.label_.upper()) for s in spans]
+        if not targets:
             return doc
         modifiers = self._modifiers(doc)
         if not modifiers:
             return doc
         self._limit_scopes(modifiers)
         active = [m for m in modifiers if m.rule.direction not in _NO_SCOPE]
-        for target in targets:
-            t_start, t_end, label = target.start, target.end, target.label_.upper()
+        for t_start, t_end, label in targets:
             for mod in active:
                 if mod.start < t_end and t_start < mod.end:
                     continue  # a span is never its own modifier

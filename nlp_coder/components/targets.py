@@ -27,6 +27,8 @@ if not Doc.has_extension("nlp_coder_target_rules"):
     Doc.set_extension("nlp_coder_target_rules", default=None)
 if not Doc.has_extension("nlp_coder_targets"):
     Doc.set_extension("nlp_coder_targets", default=None)
+if not Doc.has_extension("nlp_coder_target_groups"):
+    Doc.set_extension("nlp_coder_target_groups", default=None)
 
 
 class TargetMatcher:
@@ -62,6 +64,7 @@ class TargetMatcher:
         matches = self._matcher(doc)
         by_position = {(start, end): self._rules[match_id] for match_id, start, end in matches}
         kept, for_assertion, for_phase = [], [], []
+        groups: dict[str, list[tuple[int, int, str]]] = {ASSERTION_GROUP: [], PHASE_GROUP: []}
         for match_id, start, end in longest(matches):
             category = self._rules[match_id].category
             span = Span(doc, start, end, label=self._labels[category])
@@ -70,11 +73,16 @@ class TargetMatcher:
             # targets its rules can modify.
             if category in ASSERTION_KINDS:
                 for_assertion.append(span)
+                groups[ASSERTION_GROUP].append((start, end, category.upper()))
             if category == "sequence":
                 for_phase.append(span)
+                groups[PHASE_GROUP].append((start, end, category.upper()))
         doc._.nlp_coder_targets = kept
+        # Span groups for any ConText (medspaCy's reads them); the same targets as tuples for ours, which
+        # would otherwise rebuild a Span per target per pass.
         doc.spans[ASSERTION_GROUP] = for_assertion
         doc.spans[PHASE_GROUP] = for_phase
+        doc._.nlp_coder_target_groups = groups
         doc._.nlp_coder_target_rules = {(s.start, s.end): by_position[(s.start, s.end)] for s in kept}
         return doc
 
@@ -95,7 +103,7 @@ def longest(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
 @Language.factory(
     "nlp_coder_target_matcher",
     default_config={"rules": None},
-    assigns=["doc.spans", "doc._.nlp_coder_targets", "doc._.nlp_coder_target_rules"],
+    assigns=["doc.spans", "doc._.nlp_coder_targets", "doc._.nlp_coder_target_groups", "doc._.nlp_coder_target_rules"],
 )
 def make_target_matcher(nlp: Language, name: str, rules: str | None) -> TargetMatcher:
     return TargetMatcher(nlp, name, rules=rules)
