@@ -371,3 +371,30 @@ def test_vertebral_level_t1_is_not_a_t1_sequence(report):
 @pytest.mark.parametrize("report", ["Coronal T1 through the sella.", "Axial T1 post-contrast images."])
 def test_t1_sequences_next_to_words_levels_use_are_still_sequences(report):
     assert [e.attributes["sequence"] for e in kinds(extract(report), "sequence")] == ["T1"]
+
+
+@pytest.mark.parametrize(
+    ("report", "span", "expected"),
+    [
+        ("Technique: Non-contrast study. Gadolinium not given in pregnancy.", "Gadolinium", "negated"),
+        ("Per the monitoring protocol, gadolinium is not administered.", "gadolinium", "negated"),
+        ("Contrast was not requested by the ICU team.", "Contrast", "negated"),
+        ("Impression: Unremarkable. Evaluation is limited by lack of contrast.", "contrast", "negated"),
+        ("She asked to come out of the scanner before contrast.", "scanner before contrast", "negated"),
+        ("A contrast-enhanced MRI would better characterize the lesion.", "contrast-enhanced", "hypothetical"),
+        ("Post-contrast imaging is strongly recommended once IV access is secured.", "Post-contrast", "hypothetical"),
+    ],
+)
+def test_contrast_not_given_or_only_proposed(report, span, expected):
+    assert find(extract(report), span).assertion == expected
+
+
+def test_perfusion_proposed_for_the_next_study_is_not_this_session():
+    (perfusion,) = kinds(extract("Perfusion imaging at the next study may help."), "sequence")
+    assert perfusion.assertion == "hypothetical"
+
+
+def test_exam_stopped_after_contrast_keeps_contrast_given():
+    assert assertions("The exam was stopped after gadolinium injection because of a reaction.") == {
+        "after gadolinium": "affirmed"
+    }
