@@ -107,6 +107,16 @@ def _sequencing_cues(
     return cues
 
 
+_IMAGED = frozenset({"of", "through", "covering"})
+
+
+def _imaged_region(doc: Doc, start: int) -> bool:
+    """Whether a region word follows "of the", "through the", "covering the" ("sagittal T1 and STIR images
+    of the thoracic spine"): with sequences in the sentence, that names what was imaged."""
+    before = [t.lower_ for t in doc[max(start - 2, 0) : start]]
+    return bool(before) and (before[-1] in _IMAGED or (len(before) == 2 and before[0] in _IMAGED and before[1] == "the"))
+
+
 def doc_to_evidence(doc: Doc) -> list[Evidence]:
     """The evidence list of a Doc processed by :func:`nlp_coder.pipeline.build_nlp`."""
     sections = doc._.nlp_coder_sections or []
@@ -120,6 +130,7 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
     ]
     contrast_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "contrast_administration"}
     modality_sentences = {sent for _, kind, _, _, sent, meta in ents if kind == "exam_scope" and "modality" in meta}
+    sequence_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "sequence"}
     all_modifiers = doc._.nlp_coder_modifiers or {}
     sequencing_cues = _sequencing_cues(text, doc, sent_starts, ents, all_modifiers)
     evidence: list[Evidence] = []
@@ -132,8 +143,13 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
             continue  # the header word "CONTRAST:" names a section, it is not a mention ("MRI:" still names the exam)
         if kind in CONTRAST_ATTACHED and sent not in contrast_sentences:
             continue
-        if kind == "exam_scope" and "region" in rule_metadata and sent not in modality_sentences:
-            continue  # "the orbits are normal" is anatomy; "MRI of the orbits" is a scope
+        if (
+            kind == "exam_scope"
+            and "region" in rule_metadata
+            and sent not in modality_sentences
+            and not (sent in sequence_sentences and _imaged_region(doc, ent.start))
+        ):
+            continue  # "the orbits are normal" is anatomy; "MRI of the orbits", "T2 images of the orbits" a scope
         attributes: dict[str, Any] = dict(rule_metadata)
         forced = attributes.pop("assertion", None)
         modifiers = all_modifiers.get((ent.start, ent.end), ())

@@ -398,3 +398,18 @@ def test_exam_stopped_after_contrast_keeps_contrast_given():
     assert assertions("The exam was stopped after gadolinium injection because of a reaction.") == {
         "after gadolinium": "affirmed"
     }
+
+
+@pytest.mark.parametrize(
+    ("report", "region"),
+    [
+        ("Sagittal T1, T2 and STIR images of the thoracic spine were obtained.", "spine"),
+        ("Thin axial T2 images through the IACs.", "iac"),
+    ],
+)
+def test_region_imaged_by_named_sequences_is_the_exam_scope(report, region):
+    assert region in {e.attributes.get("region") for e in kinds(extract(report), "exam_scope")}
+
+
+def test_region_in_findings_prose_is_anatomy():
+    assert not kinds(extract("The orbits are normal. FLAIR signal is normal."), "exam_scope")
