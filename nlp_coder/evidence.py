@@ -143,14 +143,16 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
             continue  # the header word "CONTRAST:" names a section, it is not a mention ("MRI:" still names the exam)
         if kind in CONTRAST_ATTACHED and sent not in contrast_sentences:
             continue
-        if (
-            kind == "exam_scope"
-            and "region" in rule_metadata
-            and sent not in modality_sentences
-            and not (sent in sequence_sentences and _imaged_region(doc, ent.start))
-        ):
-            continue  # "the orbits are normal" is anatomy; "MRI of the orbits", "T2 images of the orbits" a scope
+        imaged_by_sequences = False
+        if kind == "exam_scope" and "region" in rule_metadata and sent not in modality_sentences:
+            # "the orbits are normal" is anatomy; "MRI of the orbits", "T2 images of the orbits" a scope
+            imaged_by_sequences = sent in sequence_sentences and _imaged_region(doc, ent.start)
+            if not imaged_by_sequences:
+                continue
         attributes: dict[str, Any] = dict(rule_metadata)
+        if imaged_by_sequences:
+            # a region imaged in the session, not necessarily the exam ordered (a brain MRI may add spine images)
+            attributes["named_by"] = "sequences"
         forced = attributes.pop("assertion", None)
         modifiers = all_modifiers.get((ent.start, ent.end), ())
         categories = {category for category, _, _ in modifiers}

@@ -176,7 +176,8 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
             key = e.attributes.get("modality") or e.attributes.get("region")
             kind = "modality" if "modality" in e.attributes else "region"
             f[f"scope:{group}:{kind}:{key}"] += 1
-            (named_modalities if kind == "modality" else named_regions).add(key)
+            if e.attributes.get("named_by") != "sequences":  # the exam as named, not every region imaged
+                (named_modalities if kind == "modality" else named_regions).add(key)
             if group == "title":
                 (title_modalities if kind == "modality" else title_regions).add(key)
             elif group == "technique" and kind == "modality":

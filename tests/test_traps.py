@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp_coder import extract
+from nlp_coder.features import featurize
 from tests.conftest import find, kinds
 
 CA = "contrast_administration"
@@ -408,7 +409,14 @@ def test_exam_stopped_after_contrast_keeps_contrast_given():
     ],
 )
 def test_region_imaged_by_named_sequences_is_the_exam_scope(report, region):
-    assert region in {e.attributes.get("region") for e in kinds(extract(report), "exam_scope")}
+    scopes = {e.attributes.get("region"): e for e in kinds(extract(report), "exam_scope")}
+    assert scopes[region].attributes["named_by"] == "sequences"
+
+
+def test_brain_mri_adding_spine_images_is_not_out_of_scope_by_rule():
+    text = "Sagittal and coronal T1, axial T2 and axial T1 post gadolinium images. Spine post-gadolinium images of the whole spine."
+    features = featurize(extract(text), text)
+    assert not features.get("derived:untitled_out_of_scope")
 
 
 def test_region_in_findings_prose_is_anatomy():
