@@ -26,6 +26,7 @@ __all__ = ["TrainResult", "choose_threshold", "corpus_analysis", "corpus_feature
 logger = logging.getLogger(__name__)
 
 TARGET_PRECISION = 0.99
+OOF_REPEATS = 3
 
 
 @dataclass
@@ -105,13 +106,22 @@ def train(corpus: Path, seed: int = 0) -> TrainResult:
     classes = [str(c) for c in model.classes_]
     # The threshold is chosen on held-out predictions only: the dev split (final model) plus out-of-fold
     # predictions on the train split. Dev alone (about a hundred reports) lets one error decide it.
+    # Out-of-fold predictions are repeated over OOF_REPEATS fold splits (and model seeds) and pooled: one
+    # split lets a few unlucky reports move the threshold by several points.
     x_dev, dev_triggered = corpus_analysis(dev_records)
-    dev_probabilities = model.predict_proba(x_dev)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-    out_of_fold = cross_val_predict(build_model(random_state=seed), x_train, y_train, cv=folds, method="predict_proba")
-    held_out = np.vstack([dev_probabilities, out_of_fold])
-    held_out_labels = [label_to_class(r["label"]) for r in dev_records] + list(y_train)
-    threshold = choose_threshold(held_out, classes, held_out_labels, triggered=dev_triggered + train_triggered)
+    held_out = [model.predict_proba(x_dev)]
+    held_out_labels = [label_to_class(r["label"]) for r in dev_records]
+    triggered = list(dev_triggered)
+    for repeat in range(OOF_REPEATS):
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed + repeat)
+        held_out.append(
+            cross_val_predict(
+                build_model(random_state=seed + repeat), x_train, y_train, cv=folds, method="predict_proba"
+            )
+        )
+        held_out_labels += list(y_train)
+        triggered += list(train_triggered)
+    threshold = choose_threshold(np.vstack(held_out), classes, held_out_labels, triggered=triggered)
     logger.info(
         "trained on %d reports; review threshold %.3f chosen on %d dev reports",
         len(train_records),
@@ -127,7 +137,9 @@ def train(corpus: Path, seed: int = 0) -> TrainResult:
         },
         "seed": seed,
         "threshold": threshold,
-        "threshold_chosen_on": "dev split + 5-fold out-of-fold predictions on train, after review triggers",
+        "threshold_chosen_on": (
+            f"dev split + 5-fold out-of-fold predictions on train ({OOF_REPEATS} splits pooled), after review triggers"
+        ),
         "threshold_target_precision": TARGET_PRECISION,
         "classes": [str(c) for c in model.classes_],
     }
