@@ -49,3 +49,10 @@ def test_custom_target_rules_file(tmp_path):
     nlp = build_nlp(target_rules=path)
     (item,) = extract("Axial T1 after wonderdye.", nlp=nlp)
     assert item.attributes == {"agent": "test"}
+
+
+def test_genre_rate_cues_start_at_a_word():
+    # features gate the rate cues on word starts (nlp_coder.features._genre_rate_patterns)
+    from nlp_coder.rules import load_genre_cues
+
+    assert all(cue.pattern.startswith(r"\b") for cue in load_genre_cues() if cue.genre != "closing")
