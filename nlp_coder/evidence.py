@@ -119,19 +119,20 @@ def _imaged_region(doc: Doc, start: int) -> bool:
 
 def doc_to_evidence(doc: Doc) -> list[Evidence]:
     """The evidence list of a Doc processed by :func:`nlp_coder.pipeline.build_nlp`."""
-    sections = doc._.nlp_coder_sections or []
+    ext = doc._  # one Underscore object for the reads below (each ``doc._`` access builds one)
+    sections = ext.nlp_coder_sections or []
     section_starts = [s.header_start for s in sections]
-    rules = doc._.nlp_coder_target_rules or {}
-    sent_starts = doc._.nlp_coder_sent_starts or [0]
+    rules = ext.nlp_coder_target_rules or {}
+    sent_starts = ext.nlp_coder_sent_starts or [0]
     text = doc_text(doc)
     ents = [
         (ent, ent.label_, ent.start_char, ent.end_char, bisect_right(sent_starts, ent.start), _metadata(rules, ent))
-        for ent in doc._.nlp_coder_targets or ()
+        for ent in ext.nlp_coder_targets or ()
     ]
     contrast_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "contrast_administration"}
     modality_sentences = {sent for _, kind, _, _, sent, meta in ents if kind == "exam_scope" and "modality" in meta}
     sequence_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "sequence"}
-    all_modifiers = doc._.nlp_coder_modifiers or {}
+    all_modifiers = ext.nlp_coder_modifiers or {}
     sequencing_cues = _sequencing_cues(text, doc, sent_starts, ents, all_modifiers)
     evidence: list[Evidence] = []
     for ent, kind, start, end, sent, rule_metadata in ents:

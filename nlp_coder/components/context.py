@@ -138,11 +138,12 @@ class ConTextComponent:
                     mod.scope_start = max(mod.scope_start, other.end)
 
     def __call__(self, doc: Doc) -> Doc:
-        attached = doc._.nlp_coder_modifiers
+        ext = doc._
+        attached = ext.nlp_coder_modifiers
         if attached is None:
             attached = {}
-            doc._.nlp_coder_modifiers = attached
-        groups = doc._.nlp_coder_target_groups
+            ext.nlp_coder_modifiers = attached
+        groups = ext.nlp_coder_target_groups
         if groups is not None and self.span_group in groups:
             targets = groups[self.span_group]
         else:

@@ -114,8 +114,9 @@ class Sectionizer:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
-        doc._.nlp_coder_text = text
-        doc._.nlp_coder_sections = self.find_sections(text)
+        ext = doc._
+        ext.nlp_coder_text = text
+        ext.nlp_coder_sections = self.find_sections(text)
         return doc
 
 

@@ -77,13 +77,14 @@ class TargetMatcher:
             if category == "sequence":
                 for_phase.append(span)
                 groups[PHASE_GROUP].append((start, end, category.upper()))
-        doc._.nlp_coder_targets = kept
+        ext = doc._  # one Underscore object for the three writes (each ``doc._`` access builds one)
+        ext.nlp_coder_targets = kept
         # Span groups for any ConText (medspaCy's reads them); the same targets as tuples for ours, which
         # would otherwise rebuild a Span per target per pass.
         doc.spans[ASSERTION_GROUP] = for_assertion
         doc.spans[PHASE_GROUP] = for_phase
-        doc._.nlp_coder_target_groups = groups
-        doc._.nlp_coder_target_rules = {(s.start, s.end): by_position[(s.start, s.end)] for s in kept}
+        ext.nlp_coder_target_groups = groups
+        ext.nlp_coder_target_rules = {(s.start, s.end): by_position[(s.start, s.end)] for s in kept}
         return doc
 
 
