@@ -56,3 +56,24 @@ def test_genre_rate_cues_start_at_a_word():
     from nlp_coder.rules import load_genre_cues
 
     assert all(cue.pattern.startswith(r"\b") for cue in load_genre_cues() if cue.genre != "closing")
+
+
+@pytest.mark.parametrize("rules_file", ["context_rules.json", "phase_rules.json"])
+def test_no_two_context_rules_match_the_same_words_differently(rules_file):
+    # which of two same-span modifiers wins would depend on matcher internals
+    from collections import defaultdict
+
+    from nlp_coder.components.matching import expand_pattern
+    from nlp_coder.pipeline import get_nlp
+
+    nlp = get_nlp()
+    seen: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
+    for rule in load_context_rules(None, rules_file):
+        if rule.pattern is None:
+            phrases = [[t.lower_ for t in nlp.make_doc(rule.literal)]]
+        else:
+            expanded = expand_pattern(rule.pattern)
+            phrases = [[w.lower() for w in p] for p in expanded[1]] if expanded else []
+        for phrase in phrases:
+            seen[tuple(phrase)].add((rule.category, rule.direction))
+    assert not {words: kinds for words, kinds in seen.items() if len(kinds) > 1}
