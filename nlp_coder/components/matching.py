@@ -10,6 +10,8 @@ matches are the same either way; ``tests/components/test_matching.py`` checks it
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from bisect import bisect_right
 from typing import Any
 
@@ -110,26 +112,78 @@ def anchor_words(pattern: TokenPattern) -> list[str] | None:
 _WINDOW_SENTENCES = 0
 
 
+class _SharedPhrases:
+    """The phrase patterns of every RuleMatcher of one pipeline, matched in one pass per document.
+
+    Each PhraseMatcher call walks the whole document; the pipeline's three rule matchers (targets,
+    assertion, phase) made six such calls. The first rule matcher to run on a document matches all
+    phrases and leaves them in ``doc.user_data``; the others take theirs from there.
+    """
+
+    _KEY = "nlp_coder.phrase_matches"
+
+    def __init__(self, vocab: Any):
+        self.lower = PhraseMatcher(vocab, attr="LOWER")
+        self.orth = PhraseMatcher(vocab, attr="ORTH")
+        self.version = 0  # bumped by every add: a document's cached matches are stale after one
+
+    def add(self, attr: str, key: str, docs: list[Doc]) -> None:
+        (self.orth if attr == "ORTH" else self.lower).add(key, docs)
+        self.version += 1
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        cached = doc.user_data.get(self._KEY)
+        if cached is not None and cached[0] == id(self) and cached[1] == self.version:
+            return cached[2]
+        matches = []
+        for matcher in (self.lower, self.orth):
+            if len(matcher):
+                matches += matcher(doc)
+        doc.user_data[self._KEY] = (id(self), self.version, matches)
+        return matches
+
+
+_SHARED: weakref.WeakKeyDictionary[Language, _SharedPhrases] = weakref.WeakKeyDictionary()
+_COUNTER = itertools.count()
+
+
+def _shared_phrases(nlp: Language) -> _SharedPhrases:
+    """The shared phrases of one pipeline (spaCy's Vocab cannot be weakly referenced; the Language can)."""
+    shared = _SHARED.get(nlp)
+    if shared is None:
+        shared = _SHARED[nlp] = _SharedPhrases(nlp.vocab)
+    return shared
+
+
 class RuleMatcher:
     """Matches rules added by key; returns ``(match_id, start, end)`` like spaCy's matchers.
 
-    Token patterns that stay token patterns cost the most: spaCy's Matcher visits every token in Python.
-    Each has anchor words (a required word set); a phrase matcher finds those, and the token patterns
-    run only near them, on the sentences from ``doc._.nlp_coder_sent_starts`` when the splitter ran.
+    Phrases (literals and closed patterns) are matched once per document for all rule matchers of a
+    pipeline (``_SharedPhrases``). Token patterns that stay token patterns cost the most: spaCy's
+    Matcher visits every token in Python. Each has anchor words (a required word set), found as phrases,
+    and the token patterns run only near them, on the sentences from ``doc._.nlp_coder_sent_starts``
+    when the splitter ran.
     """
 
     def __init__(self, nlp: Language):
         self._nlp = nlp
-        self._lower = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self._orth = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._phrases = _shared_phrases(nlp)
+        self._uid = next(_COUNTER)
+        self._ids: dict[int, int] = {}  # shared-matcher match id -> the caller's key id, for this matcher's rules
         self._tokens = Matcher(nlp.vocab, validate=True)
-        self._anchors = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._anchor_id = nlp.vocab.strings.add(f"nlp_coder_anchor@{self._uid}")
         self._anchored = True  # every token pattern so far has anchor words
+
+    def _add_phrases(self, attr: str, key: str, docs: list[Doc]) -> None:
+        # Registered under a key of this matcher's own: two rule matchers may use the same key names.
+        strings = self._nlp.vocab.strings
+        self._phrases.add(attr, f"{key}@{self._uid}", docs)
+        self._ids[strings.add(f"{key}@{self._uid}")] = strings.add(key)
 
     def add(self, key: str, literal: str, pattern: TokenPattern | None) -> None:
         """A rule: its ``literal`` when it has no ``pattern`` (case-insensitive), else its pattern."""
         if pattern is None:
-            self._lower.add(key, case_variants(self._nlp, literal))
+            self._add_phrases("LOWER", key, case_variants(self._nlp, literal))
             return
         expanded = expand_pattern(pattern)
         if expanded is None:
@@ -138,26 +192,27 @@ class RuleMatcher:
             if anchors is None:
                 self._anchored = False
             else:
-                self._anchors.add("anchor", [Doc(self._nlp.vocab, words=[word]) for word in anchors])
+                words = [Doc(self._nlp.vocab, words=[word]) for word in anchors]
+                self._phrases.add("LOWER", f"nlp_coder_anchor@{self._uid}", words)
             return
         attr, phrases = expanded
-        docs = [Doc(self._nlp.vocab, words=words) for words in phrases]
-        (self._orth if attr == "ORTH" else self._lower).add(key, docs)
+        self._add_phrases(attr, key, [Doc(self._nlp.vocab, words=words) for words in phrases])
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         # Token-pattern matches first, then phrases: callers that break ties by order see the order
         # spaCy's Matcher-then-PhraseMatcher gave.
         matches = self._token_matches(doc) if len(self._tokens) else []
-        for matcher in (self._lower, self._orth):
-            if len(matcher):
-                matches += matcher(doc)
+        if self._ids:
+            ids = self._ids
+            matches += [(ids[m[0]], m[1], m[2]) for m in self._phrases(doc) if m[0] in ids]
         return matches
 
     def _token_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
         starts = doc._.nlp_coder_sent_starts if Doc.has_extension("nlp_coder_sent_starts") else None
         if not self._anchored or not starts:
             return self._tokens(doc)
-        anchors = sorted({start for _, start, _ in self._anchors(doc)})
+        anchor_id = self._anchor_id
+        anchors = sorted({start for match_id, start, _ in self._phrases(doc) if match_id == anchor_id})
         if not anchors:
             return []
         # Windows of sentences around the anchors, merged where they touch.

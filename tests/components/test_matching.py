@@ -7,7 +7,7 @@ import spacy
 from spacy.matcher import Matcher
 
 from nlp_coder.components.matching import RuleMatcher, anchor_words, expand_pattern
-from nlp_coder.pipeline import get_nlp
+from nlp_coder.pipeline import build_nlp, get_nlp
 from nlp_coder.rules import load_context_rules, load_target_rules
 
 TEXTS = [
@@ -51,7 +51,7 @@ def test_open_patterns_stay_token_patterns(pattern):
     ids=["targets", "assertion", "phase"],
 )
 def test_rule_matcher_finds_what_spacy_matcher_finds(rules):
-    nlp = get_nlp()
+    nlp = build_nlp()  # a pipeline of its own: the rule matcher below shares its phrase pass
     ours = RuleMatcher(nlp)
     theirs = Matcher(nlp.vocab)
     for i, rule in enumerate(rules):
@@ -81,3 +81,15 @@ def test_literals_match_in_any_case():
     matcher = RuleMatcher(nlp)
     matcher.add("k", "without contrast", None)
     assert len(matcher(nlp("MRI WITHOUT CONTRAST and without Contrast"))) == 2
+
+
+def test_rule_matchers_sharing_a_pipeline_keep_their_own_rules():
+    nlp = spacy.blank("en")
+    first, second = RuleMatcher(nlp), RuleMatcher(nlp)
+    first.add("k", "contrast", None)
+    second.add("k", "gadolinium", None)
+    doc = nlp("contrast and gadolinium")
+    assert [doc[s:e].text for _, s, e in first(doc)] == ["contrast"]
+    assert [doc[s:e].text for _, s, e in second(doc)] == ["gadolinium"]
+    second.add("k2", "and", None)  # a rule added later: a document's cached phrase matches are redone
+    assert [doc[s:e].text for _, s, e in second(doc)] == ["and", "gadolinium"]
