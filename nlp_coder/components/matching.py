@@ -42,20 +42,28 @@ def case_variants(nlp: Language, literal: str) -> list[Doc]:
     return list(docs.values())
 
 
+def _word_set(value: Any) -> list[str] | None:
+    """The words of a token attribute's value (``"x"`` or ``{"IN": [...]}``), else None.
+
+    A token never holds whitespace: set members that do can never match, as a token pattern either.
+    """
+    if isinstance(value, str):
+        values = [value]
+    elif isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
+        values = value["IN"]
+    else:
+        return None
+    return [v for v in values if v and not any(c.isspace() for c in v)]
+
+
 def _token_values(token: dict[str, Any]) -> tuple[str, list[str]] | None:
     """(attribute, values) of a token that is one closed word set, else None."""
     keys = [k for k in token if k != "OP"]
     if len(keys) != 1 or keys[0] not in ("LOWER", "ORTH", "TEXT"):
         return None
-    value = token[keys[0]]
-    if isinstance(value, str):
-        values = [value]
-    elif isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
-        values = list(value["IN"])
-    else:
+    values = _word_set(token[keys[0]])
+    if values is None:
         return None
-    # A token never holds whitespace: such set members can never match, as a token pattern either.
-    values = [v for v in values if v and not any(c.isspace() for c in v)]
     if keys[0] == "LOWER":
         # (a value with capitals can never equal a lower-cased token)
         return "LOWER", [v for v in values if v == v.lower()]
@@ -98,18 +106,10 @@ def anchor_words(pattern: TokenPattern) -> list[str] | None:
         if token.get("OP") not in (None, "1", "+"):
             continue
         for key in ("LOWER", "ORTH", "TEXT"):
-            value = token.get(key)
-            if isinstance(value, str):
-                return [value.lower()]
-            if isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
-                return [v.lower() for v in value["IN"] if not any(c.isspace() for c in v)]
+            words = _word_set(token.get(key))
+            if words is not None:
+                return [w.lower() for w in words]
     return None
-
-
-# Token patterns are run on the sentences of their anchor words only, not on the whole document: a
-# token-pattern match lies within one sentence (as ConText's scopes do). Raise this to let matches reach
-# that many sentences further on either side.
-_WINDOW_SENTENCES = 0
 
 
 class _SharedPhrases:
@@ -171,7 +171,8 @@ class RuleMatcher:
         self._uid = next(_COUNTER)
         self._ids: dict[int, int] = {}  # shared-matcher match id -> the caller's key id, for this matcher's rules
         self._tokens = Matcher(nlp.vocab, validate=True)
-        self._anchor_id = nlp.vocab.strings.add(f"nlp_coder_anchor@{self._uid}")
+        self._anchor_key = f"nlp_coder_anchor@{self._uid}"
+        self._anchor_id = nlp.vocab.strings.add(self._anchor_key)
         self._anchored = True  # every token pattern so far has anchor words
 
     def _add_phrases(self, attr: str, key: str, docs: list[Doc]) -> None:
@@ -193,7 +194,7 @@ class RuleMatcher:
                 self._anchored = False
             else:
                 words = [Doc(self._nlp.vocab, words=[word]) for word in anchors]
-                self._phrases.add("LOWER", f"nlp_coder_anchor@{self._uid}", words)
+                self._phrases.add("LOWER", self._anchor_key, words)
             return
         attr, phrases = expanded
         self._add_phrases(attr, key, [Doc(self._nlp.vocab, words=words) for words in phrases])
@@ -215,17 +216,15 @@ class RuleMatcher:
         anchors = sorted({start for match_id, start, _ in self._phrases(doc) if match_id == anchor_id})
         if not anchors:
             return []
-        # Windows of sentences around the anchors, merged where they touch.
+        # The sentences holding an anchor word (a token-pattern match lies within its sentence, as ConText's
+        # scopes do), adjacent ones run together: the rest of the document need not be visited.
         bounds = [*starts, len(doc)]
         windows: list[list[int]] = []
-        for position in anchors:
-            index = bisect_right(starts, position) - 1
-            lo = bounds[max(index - _WINDOW_SENTENCES, 0)]
-            hi = bounds[min(index + 1 + _WINDOW_SENTENCES, len(bounds) - 1)]
-            if windows and lo <= windows[-1][1]:
-                windows[-1][1] = max(windows[-1][1], hi)
+        for index in dict.fromkeys(bisect_right(starts, position) - 1 for position in anchors):
+            if windows and bounds[index] == windows[-1][1]:
+                windows[-1][1] = bounds[index + 1]
             else:
-                windows.append([lo, hi])
+                windows.append([bounds[index], bounds[index + 1]])
         found: dict[tuple[int, int, int], None] = {}
         for lo, hi in windows:
             found.update(((match_id, lo + start, lo + end), None) for match_id, start, end in self._tokens(doc[lo:hi]))
