@@ -37,6 +37,8 @@ SECTION_GROUPS = {
 NON_CONTRAST_SEQUENCES = frozenset(
     {"T2", "FLAIR", "DWI", "SWI", "heavy_T2", "perfusion_asl", "DTI", "TOF", "MRS", "PC", "T1", "T1_3D"}
 )
+# Exam regions coded as brain MRI ("head" only on an MRI title: "MRA head", "CT head" are other exams).
+BRAIN_REGIONS = frozenset({"brain", "sella", "iac", "head"})
 NON_BRAIN_REGIONS = ("orbit", "face", "neck", "spine", "tmj", "vessels", "body", "skull")
 OTHER_MODALITIES = ("mra", "mrv", "ct", "fmri", "intraop", "nuclear", "xray", "ultrasound", "catheter_angio")
 
@@ -210,7 +212,7 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
     f["derived:pre_and_given"] = float(pre > 0 and given > 0)
     f["derived:title_non_brain_region"] = float(any(r in NON_BRAIN_REGIONS for r in title_regions))
     # "head" names the brain only on an MRI title ("MRI head"); "MRA head", "CT head" are other exams.
-    brain_regions = {"brain", "sella", "iac"} | ({"head"} if not title_modalities - {"mri"} else set())
+    brain_regions = BRAIN_REGIONS if not title_modalities - {"mri"} else BRAIN_REGIONS - {"head"}
     f["derived:title_brain_region"] = float(bool(title_regions & brain_regions))
     f["derived:title_other_modality"] = float(bool(title_modalities & set(OTHER_MODALITIES)))
     f["derived:title_mri"] = float("mri" in title_modalities)
@@ -228,9 +230,10 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
     # Without a title, a coder takes the exam from where the report names it ("MRI of the cervical spine
     # without contrast", "CT scan of the head"): another region and no brain named, or another modality
     # named and nothing of an MRI (neither the word, nor a sequence, nor gadolinium given in this session).
+    current_sequences = sum(f[f"sequence:{p}"] for p in ("pre", "post", "both", "unspecified"))
     mri_seen = (
         "mri" in named_modalities
-        or any(f[f"sequence:{p}"] for p in ("pre", "post", "both", "unspecified"))
+        or current_sequences > 0
         or any(
             e.kind == "contrast_administration"
             and e.assertion == "affirmed"
@@ -247,9 +250,7 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
         )
     )
     f["derived:n_evidence_log"] = min(len(items), 60) / 60
-    f["derived:n_current_sequences"] = (
-        min(sum(f[f"sequence:{p}"] for p in ("pre", "post", "both", "unspecified")), 20) / 20
-    )
+    f["derived:n_current_sequences"] = min(current_sequences, 20) / 20
     f["derived:radiology_structure"] = sum(
         f[f"section:{c}"] for c in ("exam", "technique", "findings", "impression", "comparison", "contrast")
     )
@@ -262,14 +263,11 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
     return {k: float(v) for k, v in f.items() if v}
 
 
-_BRAIN_REGIONS = frozenset({"brain", "sella", "iac", "head"})
-
-
 def brain_named_anywhere(evidence: Iterable[Evidence]) -> bool:
     """Whether a brain region is named as an exam anywhere but in COMPARISON (history included: "had a
     noncontrast MRI of the brain 2 days ago and returns for the post-contrast portion")."""
     return any(
-        e.kind == "exam_scope" and e.attributes.get("region") in _BRAIN_REGIONS and e.section != "comparison"
+        e.kind == "exam_scope" and e.attributes.get("region") in BRAIN_REGIONS and e.section != "comparison"
         for e in evidence
     )
 
