@@ -19,6 +19,7 @@ from typing import Any
 from spacy.language import Language
 
 from nlp_coder.billing import BillingPolicy, billing_extras
+from nlp_coder.classifier import FastProbabilities
 from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, section_group
 from nlp_coder.persistence import DEFAULT_MODEL, load_model
 from nlp_coder.pipeline import MAX_CHARS, analyze_many, get_nlp, validate_text
@@ -138,6 +139,7 @@ class Suggester:
         self.threshold = float(self.metadata["threshold"])
         self.model_version = str(self.metadata["model_version"])
         self.classes = [str(c) for c in self.model.classes_]
+        self.predict_proba = FastProbabilities(self.model)
 
     def suggest_many(
         self, texts: Iterable[str], ids: Iterable[str | None] | None = None, batch_size: int = 64
@@ -150,7 +152,7 @@ class Suggester:
         features = [
             featurize(x.evidence, text, x.section_categories) for x, text in zip(extractions, text_list, strict=True)
         ]
-        probabilities = self.model.predict_proba(features) if features else []
+        probabilities = self.predict_proba(features) if features else []
         for record_id, text, evidence, feats, probs in zip(
             id_list, text_list, evidence_lists, features, probabilities, strict=False
         ):

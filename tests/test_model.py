@@ -47,3 +47,26 @@ def test_training_is_deterministic(tmp_path):
     features = corpus_features(test)
     assert (first.model.predict_proba(features) == second.model.predict_proba(features)).all()
     assert first.threshold == second.threshold
+
+
+def test_fast_probabilities_equal_scikit_learns_bit_for_bit():
+    """The suggester's own predict path gives exactly the probabilities of ``model.predict_proba``."""
+    from nlp_coder.classifier import FastProbabilities
+    from nlp_coder.corpus import load_corpus
+    from nlp_coder.training import corpus_features
+
+    model, _ = load_model(DEFAULT_MODEL)
+    fast = FastProbabilities(model)
+    assert fast._parts is not None  # the bundled model takes the fast path
+    features = corpus_features(load_corpus("corpus/reports.jsonl", "test"))
+    features += [{}, {"no such feature": 1.0}, {name: 1.0 for name in features[0]}]
+    assert (fast(features) == model.predict_proba(features)).all()
+    assert (fast(features[:1]) == model.predict_proba(features[:1])).all()
+
+
+def test_fast_probabilities_fall_back_for_values_that_are_not_numbers():
+    from nlp_coder.classifier import FastProbabilities
+
+    model, _ = load_model(DEFAULT_MODEL)
+    features = [{"exam:brain": "yes"}]  # DictVectorizer one-hot encodes strings; the fast path does not
+    assert (FastProbabilities(model)(features) == model.predict_proba(features)).all()
