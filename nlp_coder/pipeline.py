@@ -12,6 +12,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from nlp_coder import components  # noqa: F401  (registers the nlp_coder_* factories)
 from nlp_coder.components.targets import ASSERTION_GROUP, PHASE_GROUP
@@ -167,4 +168,18 @@ def analyze_many(texts: Iterable[str], nlp: Language | None = None, batch_size: 
     pipeline = nlp or get_nlp()
     validated = (validate_text(t) for t in texts)
     for doc in pipeline.pipe(validated, batch_size=batch_size):
-        yield doc_to_extraction(doc)
+        extraction = doc_to_extraction(doc)
+        release(doc)
+        yield extraction
+
+
+def release(doc: Doc) -> None:
+    """Drop what a processed Doc holds of its own spans, once its evidence is read.
+
+    The components leave Spans in ``doc.user_data`` (extensions) and ``doc.spans``, and a Span refers
+    back to its Doc: each Doc is a reference cycle, left for the garbage collector, which then spends
+    more time on a backlog than some pipeline components. Broken here, a Doc is freed as soon as it is
+    dropped.
+    """
+    doc.user_data.clear()
+    doc.spans.clear()
