@@ -14,6 +14,7 @@ duplicate ids), so error records resume too.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import logging
@@ -292,6 +293,11 @@ def _worker_suggester(model_path: str | None):
         from nlp_coder.suggest import Suggester
 
         _WORKER_SUGGESTER = Suggester(Path(model_path)) if model_path else Suggester()
+        _WORKER_SUGGESTER.warm_up()
+        # The pipeline, the model and the code tables live as long as the worker: frozen, the garbage
+        # collector stops walking their hundreds of thousands of objects on every full collection.
+        gc.collect()
+        gc.freeze()
     return _WORKER_SUGGESTER
 
 

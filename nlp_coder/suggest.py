@@ -158,6 +158,17 @@ class Suggester:
         ):
             yield self._decide(record_id, text, evidence, feats, probs)
 
+    def warm_up(self) -> None:
+        """Build the lazily loaded state now (compiled rule tables, the ICD-10-CM code set), not on the
+        first report a user sends."""
+        from nlp_coder.billing import is_billable_icd10cm
+
+        self.suggest(
+            "EXAM: MRI brain without and with contrast. INDICATION: headache. TECHNIQUE: sagittal T1, axial "
+            "FLAIR; after 7 mL gadobutrol IV, axial T1. IMPRESSION: normal."
+        )
+        is_billable_icd10cm("R51.9")
+
     def suggest(self, text: str, record_id: str | None = None) -> dict[str, Any]:
         """The suggestion (output contract, DESIGN §4) for one report."""
         return next(self.suggest_many([text], [record_id]))
