@@ -286,13 +286,26 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
 
 _WORKER_SUGGESTER = None
 
+# spaCy's vocabulary keeps every new word it meets (accession numbers, dates, names...) for the life of the
+# pipeline: about 600 bytes a word, so a backlog of millions of reports would grow a worker by gigabytes.
+# Past this many entries the worker builds its pipeline afresh (a few seconds) and the old one is freed.
+VOCAB_LIMIT = 1_000_000
+
 
 def _worker_suggester(model_path: str | None):
     global _WORKER_SUGGESTER
+    if _WORKER_SUGGESTER is not None and len(_WORKER_SUGGESTER.nlp.vocab) > VOCAB_LIMIT:
+        logger.info("pipeline vocabulary past %d entries: rebuilding the pipeline", VOCAB_LIMIT)
+        _WORKER_SUGGESTER = None
+        gc.unfreeze()  # the old pipeline's objects, frozen below, must be collectable again
+        gc.collect()
     if _WORKER_SUGGESTER is None:
+        from nlp_coder.pipeline import build_nlp
         from nlp_coder.suggest import Suggester
 
-        _WORKER_SUGGESTER = Suggester(Path(model_path)) if model_path else Suggester()
+        # a pipeline of the worker's own (not the process-wide one), so that it can be dropped
+        nlp = build_nlp()
+        _WORKER_SUGGESTER = Suggester(Path(model_path), nlp=nlp) if model_path else Suggester(nlp=nlp)
         _WORKER_SUGGESTER.warm_up()
         # The pipeline, the model and the code tables live as long as the worker: frozen, the garbage
         # collector stops walking their hundreds of thousands of objects on every full collection.

@@ -121,7 +121,8 @@ def _cli() -> str:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_kill_9_mid_run_then_resume(tmp_path, workers):
     source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    expected = _write_jsonl(source, 3000)
+    # enough reports that the kill lands mid-run however fast the scoring (short reports: ~5,000/s)
+    expected = _write_jsonl(source, 20_000)
     command = [_cli(), "score", str(source), "-o", str(out), "--workers", str(workers), "--quiet", "--batch-size", "16"]
     process = subprocess.Popen(command, start_new_session=True, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -150,3 +151,29 @@ def test_dask_local_cluster(tmp_path):
     keys = _keys(out)
     assert sorted(keys) == sorted(expected) and len(keys) == len(set(keys))
     assert summary["statuses"]["error"] == 3
+
+
+def test_a_worker_rebuilds_its_pipeline_when_the_vocabulary_grows_past_the_limit(monkeypatch):
+    """Every new word (accession numbers, dates) stays in spaCy's vocabulary: a long backlog would grow a
+    worker without bound. Past VOCAB_LIMIT the worker starts a fresh pipeline, the old one is freed, and the
+    suggestions are the same."""
+    import gc
+    import weakref
+
+    from nlp_coder import backlog
+
+    monkeypatch.setattr(backlog, "_WORKER_SUGGESTER", None)
+    report = "MRI brain without contrast. Accession {n}. Axial FLAIR and DWI. No acute infarct."
+    chunk = [(f"r{n}", f"r{n}", n, report.format(n=n * 7919 + 1000003), None) for n in range(40)]
+    first = backlog.score_chunk(chunk[:20], None)
+    old = weakref.ref(backlog._WORKER_SUGGESTER.nlp)
+    monkeypatch.setattr(backlog, "VOCAB_LIMIT", len(backlog._WORKER_SUGGESTER.nlp.vocab) - 1)
+    second = backlog.score_chunk(chunk[20:], None)
+    try:
+        gc.collect()
+        assert old() is None  # the old pipeline and its vocabulary are gone
+        assert [json.loads(line)["code"] for _, _, line in first] == [json.loads(line)["code"] for _, _, line in second]
+        assert {json.loads(line)["code"] for _, _, line in second} == {"70551"}
+    finally:
+        backlog._WORKER_SUGGESTER = None
+        gc.unfreeze()
