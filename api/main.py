@@ -6,7 +6,6 @@ never report text.
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 import uuid
@@ -37,9 +36,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         started = time.perf_counter()
         app.state.suggester = Suggester(settings.model_path)
         app.state.suggester.warm_up()
-        # What is loaded now lives as long as the process: keep the garbage collector from walking it again.
-        gc.collect()
-        gc.freeze()
         logger.info("model %s loaded in %.1fs", app.state.suggester.model_version, time.perf_counter() - started)
         yield
         app.state.suggester = None

@@ -297,7 +297,7 @@ def _worker_suggester(model_path: str | None):
     if _WORKER_SUGGESTER is not None and len(_WORKER_SUGGESTER.nlp.vocab) > VOCAB_LIMIT:
         logger.info("pipeline vocabulary past %d entries: rebuilding the pipeline", VOCAB_LIMIT)
         _WORKER_SUGGESTER = None
-        gc.unfreeze()  # the old pipeline's objects, frozen below, must be collectable again
+        gc.unfreeze()  # the old pipeline's objects, frozen by warm_up, must be collectable again
         gc.collect()
     if _WORKER_SUGGESTER is None:
         from nlp_coder.pipeline import build_nlp
@@ -306,11 +306,7 @@ def _worker_suggester(model_path: str | None):
         # a pipeline of the worker's own (not the process-wide one), so that it can be dropped
         nlp = build_nlp()
         _WORKER_SUGGESTER = Suggester(Path(model_path), nlp=nlp) if model_path else Suggester(nlp=nlp)
-        _WORKER_SUGGESTER.warm_up()
-        # The pipeline, the model and the code tables live as long as the worker: frozen, the garbage
-        # collector stops walking their hundreds of thousands of objects on every full collection.
-        gc.collect()
-        gc.freeze()
+        _WORKER_SUGGESTER.warm_up()  # loads and freezes what lives as long as the worker
     return _WORKER_SUGGESTER
 
 

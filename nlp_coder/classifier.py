@@ -70,8 +70,8 @@ class FastProbabilities:
 
     @staticmethod
     def _unpack(model: Any) -> list[tuple[dict[str, int], Any, Any, np.ndarray]] | None:
-        if not isinstance(model, CalibratedClassifierCV) or model.method != "isotonic":
-            return None
+        if not isinstance(model, CalibratedClassifierCV) or model.method != "isotonic" or len(model.classes_) < 3:
+            return None  # (binary calibration normalises differently)
         parts = []
         for calibrated in model.calibrated_classifiers_:
             estimator = calibrated.estimator
@@ -84,7 +84,6 @@ class FastProbabilities:
                 or vectorizer.dtype is not np.float64
                 or not isinstance(forest, RandomForestClassifier)
                 or forest.n_outputs_ != 1
-                or len(model.classes_) < 3
             ):
                 return None
             # the calibrated column of each of the forest's classes

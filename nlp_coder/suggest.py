@@ -12,6 +12,7 @@ The threshold is chosen on the dev split for 99% precision and stored with the m
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,9 @@ class Suggester:
 
     def warm_up(self) -> None:
         """Build the lazily loaded state now (compiled rule tables, the ICD-10-CM code set), not on the
-        first report a user sends."""
+        first report a user sends, and freeze it: for a process that keeps this suggester for its life
+        (a backlog worker, the API), the garbage collector stops walking its hundreds of thousands of
+        objects on every full collection. (``gc.unfreeze()`` before dropping it.)"""
         from nlp_coder.billing import is_billable_icd10cm
 
         self.suggest(
@@ -168,6 +171,8 @@ class Suggester:
             "FLAIR; after 7 mL gadobutrol IV, axial T1. IMPRESSION: normal."
         )
         is_billable_icd10cm("R51.9")
+        gc.collect()
+        gc.freeze()
 
     def suggest(self, text: str, record_id: str | None = None) -> dict[str, Any]:
         """The suggestion (output contract, DESIGN §4) for one report."""
