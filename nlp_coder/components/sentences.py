@@ -116,16 +116,18 @@ class SentenceSplitter:
             return doc
         sections = doc._.nlp_coder_sections if Doc.has_extension("nlp_coder_sections") else None
         header_starts = {s.header_start for s in sections or () if s.header_end > s.header_start}
-        chars = sentence_start_chars(doc_text(doc), header_starts)
-        token_starts = numpy.asarray(doc.to_array(IDX)).reshape(-1)
+        chars = numpy.asarray(sentence_start_chars(doc_text(doc), header_starts), dtype=numpy.int64)
+        token_starts = numpy.asarray(doc.to_array(IDX), dtype=numpy.int64).reshape(-1)
+        # the tokens that start at a sentence-start character (vectorised: no Python loop over sentences)
         positions = numpy.searchsorted(token_starts, chars)
+        inside = positions < len(doc)
+        positions, chars = positions[inside], chars[inside]
+        positions = positions[token_starts[positions] == chars]
         values = numpy.full((len(doc), 1), numpy.uint64(2**64 - 1), dtype="uint64")
         values[0, 0] = 1  # SENT_START: 1 starts a sentence, -1 (as uint64) does not
-        for char, position in zip(chars, positions, strict=True):
-            if position < len(doc) and token_starts[position] == char:
-                values[position, 0] = 1
+        values[positions, 0] = 1
         doc.from_array([SENT_START], values)
-        doc._.nlp_coder_sent_starts = numpy.flatnonzero(values[:, 0] == 1).tolist()
+        doc._.nlp_coder_sent_starts = sorted({0, *positions.tolist()})
         return doc
 
 
