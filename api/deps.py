@@ -23,6 +23,9 @@ def get_suggester_dep(request: Request) -> Suggester:
     suggester = getattr(request.app.state, "suggester", None)
     if suggester is None:
         raise ApiError(503, "not_ready", "the model is not loaded yet")
+    renewal = getattr(request.app.state, "renewal", None)
+    if renewal is not None:
+        renewal.check(suggester)  # bounded memory: a fresh pipeline past the vocabulary limit
     return suggester
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.renewal import SuggesterRenewal
 from api.routes import codes, health, suggest, widget
 from nlp_coder.feedback import FeedbackStore
 from nlp_coder.settings import Settings, get_settings
@@ -31,13 +32,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from nlp_coder.pipeline import build_nlp
         from nlp_coder.suggest import Suggester
 
         started = time.perf_counter()
-        app.state.suggester = Suggester(settings.model_path)
+        # a pipeline of the service's own (not the process-wide one), so that a renewal can drop it
+        app.state.suggester = Suggester(settings.model_path, nlp=build_nlp())
         app.state.suggester.warm_up()
+        app.state.renewal = SuggesterRenewal(app.state)
         logger.info("model %s loaded in %.1fs", app.state.suggester.model_version, time.perf_counter() - started)
         yield
+        app.state.renewal.wait()
         app.state.suggester = None
 
     app = FastAPI(
@@ -49,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.api_keys = settings.keys()
     app.state.suggester = None
+    app.state.renewal = None
     app.state.queues = widget.QueueStore()
     app.state.feedback = FeedbackStore(settings.feedback_url, store_text=settings.store_feedback_text)
     errors.install(app)

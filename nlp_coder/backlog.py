@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from nlp_coder.pipeline import MAX_CHARS
+from nlp_coder.pipeline import MAX_CHARS, VOCAB_LIMIT
 
 __all__ = ["BacklogJob", "Record", "read_records", "run_backlog"]
 
@@ -286,15 +286,11 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
 
 _WORKER_SUGGESTER = None
 
-# spaCy's vocabulary keeps every new word it meets (accession numbers, dates, names...) for the life of the
-# pipeline: about 600 bytes a word, so a backlog of millions of reports would grow a worker by gigabytes.
-# Past this many entries the worker builds its pipeline afresh (a few seconds) and the old one is freed.
-VOCAB_LIMIT = 1_000_000
-
 
 def _worker_suggester(model_path: str | None):
     global _WORKER_SUGGESTER
-    if _WORKER_SUGGESTER is not None and len(_WORKER_SUGGESTER.nlp.vocab) > VOCAB_LIMIT:
+    # past VOCAB_LIMIT vocabulary entries the worker builds its pipeline afresh (memory stays bounded)
+    if _WORKER_SUGGESTER is not None and _WORKER_SUGGESTER.outgrown(VOCAB_LIMIT):
         logger.info("pipeline vocabulary past %d entries: rebuilding the pipeline", VOCAB_LIMIT)
         _WORKER_SUGGESTER = None
         gc.unfreeze()  # the old pipeline's objects, frozen by warm_up, must be collectable again

@@ -23,6 +23,7 @@ from nlp_coder.types import Evidence, Extraction
 
 __all__ = [
     "MAX_CHARS",
+    "VOCAB_LIMIT",
     "analyze_many",
     "build_nlp",
     "extract",
@@ -35,6 +36,12 @@ logger = logging.getLogger(__name__)
 
 # spaCy's own default limit; far above any real report (the API applies a lower, configurable one).
 MAX_CHARS = 1_000_000
+
+# spaCy's vocabulary keeps every new word it meets (accession numbers, dates, names...) for the life of the
+# pipeline: about 600 bytes a word, ~3 MiB per 1,000 reports with a few unique tokens each. A process that
+# scores millions of reports (a backlog worker, the API) builds its pipeline afresh past this many entries
+# (a few seconds) and drops the old one.
+VOCAB_LIMIT = 1_000_000
 
 
 def _silence_medspacy_logging() -> None:

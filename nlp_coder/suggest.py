@@ -23,7 +23,7 @@ from nlp_coder.billing import BillingPolicy, billing_extras
 from nlp_coder.classifier import FastProbabilities
 from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, section_group
 from nlp_coder.persistence import DEFAULT_MODEL, load_model
-from nlp_coder.pipeline import MAX_CHARS, analyze_many, get_nlp, validate_text
+from nlp_coder.pipeline import MAX_CHARS, VOCAB_LIMIT, analyze_many, get_nlp, validate_text
 from nlp_coder.policy import review_triggers
 from nlp_coder.types import CODES, OUTCOMES, REVIEW, Evidence
 
@@ -136,6 +136,7 @@ class Suggester:
     ):
         self.nlp = nlp or get_nlp()
         self.policy = policy or BillingPolicy()
+        self.model_path = model_path
         self.model, self.metadata = load_model(model_path)
         self.threshold = float(self.metadata["threshold"])
         self.model_version = str(self.metadata["model_version"])
@@ -159,11 +160,11 @@ class Suggester:
         ):
             yield self._decide(record_id, text, evidence, feats, probs)
 
-    def warm_up(self) -> None:
+    def warm_up(self, freeze: bool = True) -> None:
         """Build the lazily loaded state now (compiled rule tables, the ICD-10-CM code set), not on the
-        first report a user sends, and freeze it: for a process that keeps this suggester for its life
-        (a backlog worker, the API), the garbage collector stops walking its hundreds of thousands of
-        objects on every full collection. (``gc.unfreeze()`` before dropping it.)"""
+        first report a user sends, and (``freeze``) freeze it: for a process that keeps this suggester for
+        its life (a backlog worker, the API), the garbage collector stops walking its hundreds of thousands
+        of objects on every full collection. (``gc.unfreeze()`` before dropping it.)"""
         from nlp_coder.billing import is_billable_icd10cm
 
         self.suggest(
@@ -171,8 +172,20 @@ class Suggester:
             "FLAIR; after 7 mL gadobutrol IV, axial T1. IMPRESSION: normal."
         )
         is_billable_icd10cm("R51.9")
-        gc.collect()
-        gc.freeze()
+        if freeze:
+            gc.collect()
+            gc.freeze()
+
+    def outgrown(self, limit: int | None = None) -> bool:
+        """Whether the pipeline's vocabulary has passed ``limit`` entries (default ``VOCAB_LIMIT``)."""
+        return len(self.nlp.vocab) > (VOCAB_LIMIT if limit is None else limit)
+
+    def renewed(self) -> Suggester:
+        """A suggester like this one (same model file, same billing policy) on a fresh pipeline of its own,
+        which can be dropped in turn: the way to bound a long-lived process's memory (``outgrown``)."""
+        from nlp_coder.pipeline import build_nlp
+
+        return Suggester(self.model_path, nlp=build_nlp(), policy=self.policy)
 
     def suggest(self, text: str, record_id: str | None = None) -> dict[str, Any]:
         """The suggestion (output contract, DESIGN §4) for one report."""
