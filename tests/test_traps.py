@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_coder import extract
+from nlp_coder import extract, suggest
 from nlp_coder.features import featurize
 from tests.conftest import find, kinds
 
@@ -275,6 +275,43 @@ def test_exam_scope_regions(report, expected):
         assert expected in regions
     modalities = {e.attributes["modality"] for e in kinds(extract(report), "exam_scope") if "modality" in e.attributes}
     assert modalities, "a modality cue must be found"
+
+
+@pytest.mark.parametrize(
+    ("report", "span"),
+    [
+        (
+            "TECHNIQUE: Sagittal T1, axial T2, FLAIR and DWI. The examination was terminated before contrast because "
+            "of claustrophobia.",
+            "examination was terminated before contrast",
+        ),
+        (
+            "TECHNIQUE: Sag T1, ax T2, ax FLAIR, DWI. The exam was stopped prior to the injection at patient request.",
+            "exam was stopped prior to the injection",
+        ),
+        ("TECHNIQUE: Sag T1, ax T2, DWI. Study aborted before gadolinium.", "Study aborted before gadolinium"),
+        ("TECHNIQUE: Sag T1, ax T2, DWI. Scanning terminated before contrast.", "Scanning terminated before contrast"),
+    ],
+)
+def test_exam_stopped_before_contrast_means_none_given(report, span):
+    # "before contrast" alone names pre-contrast imaging (contrast given later); an exam stopped before it
+    # means contrast was never given. The stopped-exam phrase must win over the shorter abort phrase inside it.
+    item = find(extract(report), span, CA)
+    assert (item.assertion, item.attributes["protocol"]) == ("negated", "none")
+    assert not [e for e in extract(report) if e.kind == CA and e.assertion == "affirmed"]
+
+
+def test_exam_stopped_before_contrast_is_coded_without_contrast():
+    report = (
+        "EXAM: MRI BRAIN WITHOUT AND WITH CONTRAST\n"
+        "TECHNIQUE: Sagittal T1, axial T2, FLAIR and DWI were obtained. The examination was terminated before "
+        "contrast because of claustrophobia.\n"
+        "FINDINGS: No acute infarct. No mass.\n"
+        "IMPRESSION: Normal noncontrast study."
+    )
+    result = suggest(report)
+    assert result["code"] == "70551"
+    assert "examination was terminated before contrast" in result["rationale"]
 
 
 @pytest.mark.parametrize(
