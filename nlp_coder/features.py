@@ -17,7 +17,7 @@ from functools import lru_cache
 from nlp_coder.rules import load_genre_cues
 from nlp_coder.types import Evidence
 
-__all__ = ["NON_CONTRAST_SEQUENCES", "SECTION_GROUPS", "featurize", "rules_baseline", "section_group"]
+__all__ = ["NON_CONTRAST_SEQUENCES", "SECTION_GROUPS", "featurize", "rules_baseline", "section_group", "title_words"]
 
 SECTION_GROUPS = {
     "exam": "title",
@@ -121,7 +121,7 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
 
     Args:
         evidence: the report's evidence.
-        text: the report text (only its length is used).
+        text: the report text (its length, genre cues and first line are used).
         sections: the section categories found, in order (document structure: a radiology report has
             exam/technique/findings/impression sections, a clinic note has history/course/plan ones).
     """
@@ -257,10 +257,25 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
     f["derived:short_text"] = float(len(text.strip()) < 200)
     f["derived:findings_or_impression"] = float(bool(f["section:findings"] or f["section:impression"]))
     f.update(genre_features(text))
+    for word in title_words(text):
+        f[f"title_word:{word}"] = 1.0
     # The checklist's answer as a feature: it encodes the coding hierarchy (addendum > technique >
     # title) that a few hundred examples teach slowly; the model may follow or overrule it.
     f[f"rule:{rules_baseline(f)}"] = 1.0
     return {k: float(v) for k, v in f.items() if v}
+
+
+_TITLE_WORD = re.compile(r"[a-z]{3,}")
+
+
+def title_words(text: str) -> set[str]:
+    """The words (three letters or more, lower-cased) of a text's first non-blank line: what kind of document
+    it is. "MRI BRAIN WITHOUT CONTRAST" opens a report; "DISCHARGE SUMMARY", "Dear Dr ...", "CASE OF THE
+    WEEK" or a worksheet heading open documents about an MRI that are not its report. Measured on train+dev
+    out-of-fold predictions, two independent sets of repeats: coverage at 99% precision 0.844 -> 0.860 and
+    0.828 -> 0.860."""
+    first_line = text.lstrip().split("\n", 1)[0]
+    return set(_TITLE_WORD.findall(first_line.lower()))
 
 
 def brain_named_anywhere(evidence: Iterable[Evidence]) -> bool:

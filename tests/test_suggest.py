@@ -215,3 +215,14 @@ def test_untitled_report_of_another_exam_is_out_of_scope_by_its_own_words(text):
 def test_untitled_brain_mri_mentioning_other_exams_is_not_out_of_scope_by_rule(text):
     features = featurize(extract(text), text)
     assert not features.get("derived:untitled_out_of_scope")
+
+
+def test_the_first_line_says_what_kind_of_document_it_is():
+    report = "\n\n  MRI BRAIN W/O CONTRAST\nTECHNIQUE: Axial FLAIR and DWI.\nIMPRESSION: Normal."
+    letter = "Dear Dr Okafor,\nThank you for referring Mrs B. Her MRI brain with and without contrast was normal."
+    title = {k for k in featurize(extract(report), report) if k.startswith("title_word:")}
+    assert title == {"title_word:mri", "title_word:brain", "title_word:contrast"}
+    assert {k for k in featurize(extract(letter), letter) if k.startswith("title_word:")} == {
+        "title_word:dear",
+        "title_word:okafor",
+    }
