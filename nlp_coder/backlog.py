@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from nlp_coder.pipeline import MAX_CHARS, VOCAB_LIMIT
+from nlp_coder.pipeline import MAX_CHARS, VOCAB_LIMIT, build_nlp
 
 __all__ = ["BacklogJob", "Record", "read_records", "run_backlog"]
 
@@ -296,7 +296,6 @@ def _worker_suggester(model_path: str | None):
         gc.unfreeze()  # the old pipeline's objects, frozen by warm_up, must be collectable again
         gc.collect()
     if _WORKER_SUGGESTER is None:
-        from nlp_coder.pipeline import build_nlp
         from nlp_coder.suggest import Suggester
 
         # a pipeline of the worker's own (not the process-wide one), so that it can be dropped

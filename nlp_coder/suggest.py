@@ -23,7 +23,7 @@ from nlp_coder.billing import BillingPolicy, billing_extras
 from nlp_coder.classifier import FastProbabilities
 from nlp_coder.features import NON_CONTRAST_SEQUENCES, featurize, section_group
 from nlp_coder.persistence import DEFAULT_MODEL, load_model
-from nlp_coder.pipeline import MAX_CHARS, VOCAB_LIMIT, analyze_many, get_nlp, validate_text
+from nlp_coder.pipeline import MAX_CHARS, VOCAB_LIMIT, analyze_many, build_nlp, get_nlp, validate_text
 from nlp_coder.policy import review_triggers
 from nlp_coder.types import CODES, OUTCOMES, REVIEW, Evidence
 
@@ -183,8 +183,6 @@ class Suggester:
     def renewed(self) -> Suggester:
         """A suggester like this one (same model file, same billing policy) on a fresh pipeline of its own,
         which can be dropped in turn: the way to bound a long-lived process's memory (``outgrown``)."""
-        from nlp_coder.pipeline import build_nlp
-
         return Suggester(self.model_path, nlp=build_nlp(), policy=self.policy)
 
     def suggest(self, text: str, record_id: str | None = None) -> dict[str, Any]:
