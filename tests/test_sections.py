@@ -38,3 +38,36 @@ def test_headers_found_whatever_the_case_and_characters_before_them(lead):
     assert find(extract(report), "T2").section == "technique"
     flair = find(extract(report), "FLAIR")
     assert flair.section == "impression" and report[flair.start : flair.end] == "FLAIR"
+
+
+@pytest.mark.parametrize(
+    ("report", "title"),
+    [
+        # under a letterhead (a name with "Imaging" in it is not the exam)
+        ("LAKEVIEW COMMUNITY HOSPITAL\nMRI BRAIN WITH AND WITHOUT CONTRAST\nREASON: ataxia\nFINDINGS: Normal.", "MRI BRAIN"),
+        ("Riverbend Outpatient Imaging\nMRI ORBITS WITHOUT CONTRAST\nIndication: diplopia.\nTechnique: Axial T2.", "MRI ORBITS"),
+        # after the reason for exam, as dictated reports put it
+        ("REASON FOR EXAM: Headache.\nHISTORY: 48 year old woman.\nMRI BRAIN W/WO CONTRAST\nAxial T2 images.", "MRI BRAIN"),
+        ("Clinical details: seizure.\nBrain MRI - pre and post gadolinium\nAxial T2 images.", "Brain MRI"),
+    ],
+)
+def test_exam_title_on_an_opening_line(report, title):
+    evidence = extract(report)
+    assert find(evidence, title.split()[0]).section == "exam"
+    assert any(e.kind == "exam_scope" and e.section == "exam" for e in evidence)
+
+
+@pytest.mark.parametrize(
+    ("report", "word"),
+    [
+        # prose naming the exam is not a title
+        ("History: falls.\nMRI of the brain was performed without contrast.\nFindings: Normal.", "MRI"),
+        # "Mr" is a name; a patient leaflet's sentence is not a title
+        ("Bed 14, Mr J. Smith, 42M\nBack from MRI head at 15:40, no contrast given.", "MRI"),
+        ("PATIENT INFORMATION LEAFLET\nHaving an MRI scan of the head with contrast\n", "MRI scan"),
+        # past the opening: findings have started
+        ("Indication: headache.\nFindings: normal.\nMRI BRAIN WITHOUT CONTRAST", "MRI"),
+    ],
+)
+def test_exam_name_in_prose_is_not_a_title(report, word):
+    assert find(extract(report), word).section != "exam"

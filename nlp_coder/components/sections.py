@@ -110,7 +110,7 @@ class Sectionizer:
                 # "Hx: lung cancer.\nPost-contrast axial MPRAGE..." - a one-line field, then unheaded text.
                 sections.append(Section(category, start, end, field_end))
                 sections.append(Section(BODY, field_end, field_end, stop))
-        return sections
+        return _title_in_opening(text, sections)
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
@@ -167,6 +167,62 @@ def _leading_sections(lead: str) -> list[Section]:
             out.append(Section(BODY, line_end, line_end, len(lead)))
         return out
     return [Section(BODY, 0, 0, len(lead))]
+
+
+# An exam name standing alone on its line ("MRI BRAIN W/WO CONTRAST", "Brain MRI - pre and post gad"):
+# it starts with the modality (after at most a region word), has no field label (":") and no verb (prose
+# is not a title). "MR" only in capitals: "Mr J. Smith" is a name.
+_EXAM_LINE = re.compile(
+    r"(?i:(?:brain|head|cranial|cerebral|pituitary|IAC)[ \t]+)?(?:(?i:f?MRI|MRA|MRV|CTA?|PET|magnetic[ \t]+resonance)|MR)\b[^:\n]{0,80}"
+)
+_MODALITY = re.compile(r"\b(?:(?i:f?MRI|MRA|MRV|CTA?|PET|magnetic[ \t]+resonance)|MR)\b")
+_VERB = re.compile(r"\b(?:was|were|is|are|has|had|have|shows?|demonstrates?|performed|obtained|acquired|done)\b", re.I)
+OPENING_LINES = 8
+_CONTENT = frozenset({"technique", "contrast", "findings", "impression", "addendum"})
+
+
+def _title_in_opening(text: str, sections: list[Section]) -> list[Section]:
+    """With no exam named on the first line, an exam name alone on one of the report's opening lines is the
+    title: under a letterhead ("LAKEVIEW COMMUNITY HOSPITAL\nMRI BRAIN"; "Riverbend Outpatient Imaging" is
+    then unheaded text, not the title), or after the reason for exam in dictated reports ("HISTORY: ...\nMRI
+    BRAIN W/WO CONTRAST\nAxial T2..."). Only unheaded text before the first technique, findings or impression
+    section is looked at."""
+    first = next((s for s in sections if s.category == TITLE), None)
+    if first is not None and (first.header_start != first.header_end or _MODALITY.search(text, first.header_start, first.end)):
+        return sections  # a headed exam field, or a first line naming the modality
+    found = _exam_line(text, sections)
+    if found is None:
+        return sections
+    k, line_start, line_end = found
+    s = sections[k]
+    split = [Section(BODY, s.header_start, s.header_start, line_start)] if text[s.header_start : line_start].strip() else []
+    split.append(Section(TITLE, line_start, line_start, line_end))
+    if text[line_end : s.end].strip():
+        split.append(Section(BODY, line_end, line_end, s.end))
+    return [
+        Section(BODY, s.header_start, s.header_end, s.end) if s is first else s
+        for s in sections[:k] + split + sections[k + 1 :]
+    ]
+
+
+def _exam_line(text: str, sections: list[Section]) -> tuple[int, int, int] | None:
+    """The first of the opening lines in unheaded text that is an exam name: (section index, start, end)."""
+    line_start, seen = 0, 0
+    while line_start < len(text) and seen < OPENING_LINES:
+        line_end = text.find("\n", line_start)
+        line_end = len(text) if line_end < 0 else line_end
+        line = text[line_start:line_end].strip()
+        if line:
+            seen += 1
+            for k, s in enumerate(sections):
+                if s.category in _CONTENT and s.header_start <= line_start:
+                    return None  # past the opening
+                if s.header_start <= line_start and line_end <= s.end:
+                    if s.category in (BODY, TITLE) and _EXAM_LINE.fullmatch(line) and not _VERB.search(line):
+                        return k, line_start, line_end
+                    break
+        line_start = line_end + 1
+    return None
 
 
 @Language.factory(
