@@ -14,6 +14,7 @@ from tests.conftest import find
         ("Technique - axial T2 images.", "T2", "technique"),
         ("FINDINGS Normal. IMPRESSION Normal T2 signal.", "T2", "impression"),
         ("Reason for exam: seizure.\nProtocol: FLAIR.", "FLAIR", "technique"),
+        ("HX: seizure.\nTECH: Ax FLAIR.\nFINDINGS: Normal.", "FLAIR", "technique"),
         ("Clinical details: headache. Report: FLAIR hyperintensity.", "FLAIR", "findings"),
         ("MRI BRAIN WITHOUT CONTRAST\nAxial T2 and FLAIR images were obtained.", "T2", "body"),
         ("MRI BRAIN WITHOUT CONTRAST\nAxial T2 and FLAIR images were obtained.", "MRI", "exam"),
