@@ -134,6 +134,7 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
     technique_modalities: set[str] = set()
     named_regions: set[str] = set()  # exam regions and modalities named anywhere in this session's sections
     named_modalities: set[str] = set()
+    post_named: set[str] = set()  # sequences said to be acquired after contrast, so far
     for e in items:
         group = section_group(e.section)
         a = e.assertion
@@ -157,6 +158,13 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
                 continue
             if a != "affirmed" or group in ("other", "history"):
                 f[f"sequence:{a}"] += 1
+                continue
+            if phase == "post" and not e.attributes.get("phase_inferred"):
+                post_named.add(name)
+            elif phase == "unspecified" and name in post_named and group in ("report", "addendum"):
+                # "FLAIR images obtained after the injection ... the FLAIR images are unremarkable": the
+                # findings name again a sequence acquired after contrast, not one acquired before it.
+                f["sequence:named_again"] += 1
                 continue
             f[f"sequence:{phase}"] += 1
             f[f"sequence:{group}:{phase}"] += 1

@@ -458,3 +458,33 @@ def test_brain_mri_adding_spine_images_is_not_out_of_scope_by_rule():
 
 def test_region_in_findings_prose_is_anatomy():
     assert not kinds(extract("The orbits are normal. FLAIR signal is normal."), "exam_scope")
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "ADDENDUM: No contrast was administered. The series labeled post-contrast is a repeat of the axial T1.",
+        "Addendum: gadolinium was not given; the images labelled as post-contrast repeat the axial T1.",
+    ],
+)
+def test_series_labelled_post_contrast_is_not_contrast_given(report):
+    # a PACS series label ("post-contrast") is not a statement that contrast was given
+    assert assertions(report)["post-contrast"] == "hypothetical"
+    features = featurize(extract(report), report)
+    assert features.get("derived:addendum_not_given") and not features.get("derived:addendum_given")
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "MRI IACs.\nThin axial T1 images through the IACs and axial FLAIR images of the brain, obtained after "
+        "intravenous gadolinium. No enhancing mass. The FLAIR images are unremarkable.",
+        "EXAM: MRI BRAIN WITH CONTRAST\nTECHNIQUE: Post-contrast axial T2 FLAIR and T1.\n"
+        "FINDINGS: No abnormal enhancement. FLAIR signal is normal.",
+    ],
+)
+def test_findings_naming_a_post_contrast_sequence_again_are_not_pre_contrast_imaging(report):
+    # 70552, not 70553: the FLAIR the findings discuss is the one acquired after the injection
+    features = featurize(extract(report), report)
+    assert features["derived:contrast_given"] and not features.get("derived:pre_and_given")
+    assert features["sequence:named_again"] == 1
