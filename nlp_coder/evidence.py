@@ -177,7 +177,31 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
                 attributes=attributes,
             )
         )
-    return _infer_pre_across_sentences(evidence)
+    return _infer_pre_across_sentences(_noncontrast_sequences(evidence, text))
+
+
+# "Non-contrast axial DWI, FLAIR...": an adjective naming the phase of the sequences that follow it, not a
+# statement that no contrast was given in the session.
+_PHASE_ADJECTIVES = frozenset({"non-contrast", "noncontrast", "non contrast", "unenhanced", "non-enhanced", "nonenhanced"})
+_PLANE_WORDS = re.compile(r"(?:[\s,:(]|\b(?:axial|ax|coronal|cor|sagittal|sag|3d|2d|thin|thin-section|volumetric|routine|brain|whole-brain)\b)*", re.I)
+
+
+def _noncontrast_sequences(evidence: list[Evidence], text: str) -> list[Evidence]:
+    """A negated "non-contrast" directly before a sequence name (planes aside) is the pre-contrast phase."""
+    out = list(evidence)
+    for i, e in enumerate(evidence[:-1]):
+        following = evidence[i + 1]
+        if (
+            e.kind == "contrast_administration"
+            and e.assertion == "negated"
+            and e.attributes.get("protocol") == "none"
+            and e.text.lower() in _PHASE_ADJECTIVES
+            and following.kind == "sequence"
+            and following.section == e.section
+            and _PLANE_WORDS.fullmatch(text, e.end, following.start)
+        ):
+            out[i] = Evidence(e.kind, e.text, e.start, e.end, e.section, e.assertion, {**e.attributes, "protocol": "pre"})
+    return out
 
 
 # Sections where sequences are listed in acquisition order (not findings, which discuss them in any order).

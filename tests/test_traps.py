@@ -488,3 +488,48 @@ def test_findings_naming_a_post_contrast_sequence_again_are_not_pre_contrast_ima
     features = featurize(extract(report), report)
     assert features["derived:contrast_given"] and not features.get("derived:pre_and_given")
     assert features["sequence:named_again"] == 1
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "FINDINGS: No enhancing lesion on the axial post-contrast images.",
+        "Findings: No venous sinus thrombosis on post-contrast images.",
+        "IMPRESSION: No metastases on the post-contrast imaging.",
+    ],
+)
+def test_no_finding_on_post_contrast_images_does_not_negate_the_contrast(report):
+    # "no" negates the finding; the post-contrast images were obtained
+    assert assertions(report)["post-contrast"] == "affirmed"
+
+
+@pytest.mark.parametrize(
+    ("report", "span"),
+    [
+        ("Technique: Non-contrast axial DWI, FLAIR and T2. Following gadolinium, axial T1.", "Non-contrast"),
+        ("TECHNIQUE: Unenhanced sagittal T1 and axial T2, then post-contrast axial T1.", "Unenhanced"),
+    ],
+)
+def test_non_contrast_naming_the_phase_of_the_sequences_after_it_is_the_pre_contrast_part(report, span):
+    e = find(extract(report), span, CA)
+    assert e.assertion == "negated" and e.attributes["protocol"] == "pre"
+    features = featurize(extract(report), report)
+    assert not features.get("derived:conflict") and features["derived:pre_and_given"]
+
+
+def test_non_contrast_study_is_still_no_contrast():
+    report = "Technique: Axial T2, FLAIR and DWI. Non-contrast study."
+    assert find(extract(report), "Non-contrast", CA).attributes["protocol"] == "none"
+
+
+@pytest.mark.parametrize(
+    ("report", "span"),
+    [
+        ("Findings: No tumour, no pathological contrast uptake.", "contrast uptake"),
+        ("Findings: No nodular uptake of contrast.", "uptake of contrast"),
+        ("Findings: No lesion with gadolinium enhancement.", "with gadolinium enhancement"),
+    ],
+)
+def test_contrast_uptake_is_enhancement_not_administration(report, span):
+    assert find(extract(report), span).kind == "enhancement"
+    assert not [e for e in extract(report) if e.kind == CA]
