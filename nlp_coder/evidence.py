@@ -177,7 +177,7 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
                 attributes=attributes,
             )
         )
-    return _infer_pre_across_sentences(_noncontrast_sequences(evidence, text))
+    return _infer_pre_across_sentences(_partial_post(_noncontrast_sequences(evidence, text), text))
 
 
 # "Non-contrast axial DWI, FLAIR...": an adjective naming the phase of the sequences that follow it, not a
@@ -201,6 +201,30 @@ def _noncontrast_sequences(evidence: list[Evidence], text: str) -> list[Evidence
             and _PLANE_WORDS.fullmatch(text, e.end, following.start)
         ):
             out[i] = Evidence(e.kind, e.text, e.start, e.end, e.section, e.assertion, {**e.attributes, "protocol": "pre"})
+    return out
+
+
+# "The remaining post-contrast sequences were not acquired", "the planned 3D post-contrast MPRAGE was not
+# obtained": some post-contrast imaging was not done (a reduced exam), which does not say that no contrast
+# was given.
+_PARTIAL_WORDS = re.compile(
+    r"\b(?:remaining|planned|further|additional|other|rest|volumetric|3d|coronal|sagittal|delayed|dynamic|perfusion|second)\b[^.;:\n]{0,25}$",
+    re.I,
+)
+
+
+def _partial_post(evidence: list[Evidence], text: str) -> list[Evidence]:
+    """A negated post-contrast mention qualified as only part of the post-contrast imaging: ``post_partial``."""
+    out = []
+    for e in evidence:
+        if (
+            e.kind == "contrast_administration"
+            and e.assertion == "negated"
+            and e.attributes.get("protocol") == "post"
+            and _PARTIAL_WORDS.search(text, max(0, e.start - 40), e.start)
+        ):
+            e = Evidence(e.kind, e.text, e.start, e.end, e.section, e.assertion, {**e.attributes, "protocol": "post_partial"})
+        out.append(e)
     return out
 
 

@@ -204,8 +204,12 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
     given = sum(f[f"contrast:{g}:affirmed"] for g in ("technique", "report", "addendum")) + f["sequence:post"]
     given += f["sequence:both"] + f["sequence:contrast_bolus"] + f["enhancement:assessed"]
     # "No pre-contrast imaging" says contrast was given (70552); only the other negations mean none given.
+    # Nor does "the remaining post-contrast sequences were not acquired" (post_partial: a reduced exam).
     not_given = sum(
-        f[f"contrast:{g}:negated"] - f[f"contrast:{g}:negated:pre"] - f[f"contrast:{g}:negated:pre_and_post"]
+        f[f"contrast:{g}:negated"]
+        - f[f"contrast:{g}:negated:pre"]
+        - f[f"contrast:{g}:negated:pre_and_post"]
+        - f[f"contrast:{g}:negated:post_partial"]
         for g in ("technique", "report", "addendum")
     )
     # An addendum outranks the body: its contrast statement, when it makes one, is the final word.

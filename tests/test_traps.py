@@ -533,3 +533,25 @@ def test_non_contrast_study_is_still_no_contrast():
 def test_contrast_uptake_is_enhancement_not_administration(report, span):
     assert find(extract(report), span).kind == "enhancement"
     assert not [e for e in extract(report) if e.kind == CA]
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "TECHNIQUE: Sagittal T1, axial T2 and FLAIR. Gadobutrol 7 mL IV, then axial post-contrast T1. "
+        "The remaining post-contrast sequences were not acquired.",
+        "TECHNIQUE: Axial T2, FLAIR and DWI. Gadoterate 12 mL IV and a post-contrast axial T1. "
+        "The planned 3D post-contrast MPRAGE was not obtained.",
+    ],
+)
+def test_some_post_contrast_sequences_not_done_is_a_reduced_exam_not_no_contrast(report):
+    # 70553 reduced (modifier 52), not a contrast conflict
+    negated = [e for e in extract(report) if e.kind == CA and e.assertion == "negated"]
+    assert [e.attributes["protocol"] for e in negated] == ["post_partial"]
+    features = featurize(extract(report), report)
+    assert features["derived:contrast_given"] and not features.get("derived:conflict")
+
+
+def test_all_post_contrast_sequences_not_done_is_still_no_contrast():
+    report = "TECHNIQUE: Axial T2 and FLAIR. The patient asked to stop. Post-contrast sequences were not obtained."
+    assert find(extract(report), "Post-contrast", CA).attributes["protocol"] == "post"
