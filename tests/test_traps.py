@@ -83,6 +83,12 @@ def test_comparison_contrast_is_historical(report, span):
             "without and with gadolinium",
         ),
         ("Consider repeat examination with gadolinium.", "with gadolinium"),
+        ("IMPRESSION: Assessment for tumor progression requires contrast-enhanced imaging.", "contrast-enhanced"),
+        ("IMPRESSION: Premedication is recommended before any future contrast study.", "contrast"),
+        ("IMPRESSION: Contrast-enhanced MRI would be more sensitive for small metastases.", "Contrast-enhanced"),
+        ("IMPRESSION: MRI with gadolinium would be the preferred next test.", "with gadolinium"),
+        ("TECHNIQUE: The sedation time ran out before contrast could be given.", "before contrast"),
+        ("IMPRESSION: Limited study; rescheduling for the full pre- and post-contrast protocol.", "pre- and post-contrast"),
     ],
 )
 def test_recommended_contrast_is_hypothetical(report, span):
