@@ -561,3 +561,24 @@ def test_some_post_contrast_sequences_not_done_is_a_reduced_exam_not_no_contrast
 def test_all_post_contrast_sequences_not_done_is_still_no_contrast():
     report = "TECHNIQUE: Axial T2 and FLAIR. The patient asked to stop. Post-contrast sequences were not obtained."
     assert find(extract(report), "Post-contrast", CA).attributes["protocol"] == "post"
+
+
+@pytest.mark.parametrize(
+    ("title", "span"),
+    [
+        ("MRI BRAIN W AND W/O CONTRAST", "W AND W/O CONTRAST"),
+        ("MRI BRAIN W WO CONTRAST", "W WO CONTRAST"),
+        ("MRI Brain w and w/o contast", "w and w/o contast"),
+        ("MRI IACs / Brain w & w/o contrast", "w & w/o contrast"),
+        ("MRI BRAIN W/O AND W CONTRAST", "W/O AND W CONTRAST"),
+    ],
+)
+def test_with_and_without_shorthand_titles_are_a_pre_and_post_order(title, span):
+    # the "w/o" inside "w and w/o" does not negate the contrast: the order is with and without
+    item = find(extract(title), span, CA)
+    assert item.assertion == "affirmed" and item.attributes["protocol"] == "pre_and_post"
+
+
+@pytest.mark.parametrize("title", ["MRI BRAIN W/O CONTRAST", "MRI brain wo contrast"])
+def test_without_shorthand_title_is_still_negated(title):
+    assert [e.assertion for e in extract(title) if e.kind == CA] == ["negated"]
