@@ -177,7 +177,8 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
                 attributes=attributes,
             )
         )
-    return _infer_pre_across_sentences(_partial_post(_noncontrast_sequences(evidence, text), text))
+    evidence = _noncontrast_series_elsewhere(_partial_post(_noncontrast_sequences(evidence, text), text), text)
+    return _infer_pre_across_sentences(evidence)
 
 
 # "Non-contrast axial DWI, FLAIR...": an adjective naming the phase of the sequences that follow it, not a
@@ -224,6 +225,33 @@ def _partial_post(evidence: list[Evidence], text: str) -> list[Evidence]:
             and _PARTIAL_WORDS.search(text, max(0, e.start - 40), e.start)
         ):
             e = Evidence(e.kind, e.text, e.start, e.end, e.section, e.assertion, {**e.attributes, "protocol": "post_partial"})
+        out.append(e)
+    return out
+
+
+# "No unenhanced sequences were acquired", "Plain sequences were not repeated", "the non-contrast sequences
+# from 10/07/2023 were used": the pre-contrast series named only to say it is not part of this session.
+_NOT_THIS_SESSION = re.compile(
+    r"\b(?:no|not|none|never|without)\b|n't\b|\b(?:yesterday|earlier|previous(?:ly)?|prior|outside|on file|"
+    r"separately|another|other (?:day|site|facility))\b|\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.;!?\n]")
+
+
+def _noncontrast_series_elsewhere(evidence: list[Evidence], text: str) -> list[Evidence]:
+    """A "non-contrast sequences" mention in a sentence that says it was not done in this session (negated,
+    or a date, "yesterday", "outside") is not pre-contrast imaging of the session."""
+    out = []
+    for e in evidence:
+        if e.kind == "sequence" and e.attributes.get("sequence") == "noncontrast_series" and e.assertion == "affirmed":
+            start = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, e.start - 200), e.start)), default=max(0, e.start - 200))
+            end_match = _SENTENCE_END.search(text, e.end)
+            end = end_match.start() if end_match else len(text)
+            cue = _NOT_THIS_SESSION.search(text[start:e.start] + " " + text[e.end : end])
+            if cue is not None:
+                assertion = "negated" if re.fullmatch(r"no|not|none|never|without|n't", cue.group(0), re.I) else "historical"
+                e = Evidence(e.kind, e.text, e.start, e.end, e.section, assertion, e.attributes)
         out.append(e)
     return out
 

@@ -582,3 +582,18 @@ def test_with_and_without_shorthand_titles_are_a_pre_and_post_order(title, span)
 @pytest.mark.parametrize("title", ["MRI BRAIN W/O CONTRAST", "MRI brain wo contrast"])
 def test_without_shorthand_title_is_still_negated(title):
     assert [e.assertion for e in extract(title) if e.kind == CA] == ["negated"]
+
+
+@pytest.mark.parametrize(
+    ("report", "span", "assertion"),
+    [
+        ("TECHNIQUE: Axial T1 after 7 mL gadobutrol. No unenhanced sequences were acquired.", "unenhanced sequences", "negated"),
+        ("TECHNIQUE: Post-contrast T1 only. Plain sequences were not repeated.", "Plain sequences", "negated"),
+        ("TECHNIQUE: Post-contrast T1. The non-contrast sequences from 10/07/2023 were used.", "non-contrast sequences", "historical"),
+        ("TECHNIQUE: Post-contrast T1; the non-contrast sequences were acquired yesterday.", "non-contrast sequences", "historical"),
+        ("TECHNIQUE: Non-contrast sequences: axial T2 and FLAIR. Then gadolinium and axial T1.", "Non-contrast sequences", "affirmed"),
+    ],
+)
+def test_pre_contrast_series_named_as_not_done_today_is_not_pre_contrast_imaging(report, span, assertion):
+    # 70552: "no unenhanced sequences", "plain sequences not repeated" must not count as pre-contrast imaging
+    assert find(extract(report), span, "sequence").assertion == assertion
