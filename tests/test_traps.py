@@ -590,7 +590,7 @@ def test_without_shorthand_title_is_still_negated(title):
         ("TECHNIQUE: Axial T1 after 7 mL gadobutrol. No unenhanced sequences were acquired.", "unenhanced sequences", "negated"),
         ("TECHNIQUE: Post-contrast T1 only. Plain sequences were not repeated.", "Plain sequences", "negated"),
         ("TECHNIQUE: Post-contrast T1. The non-contrast sequences from 10/07/2023 were used.", "non-contrast sequences", "historical"),
-        ("TECHNIQUE: Post-contrast T1; the non-contrast sequences were acquired yesterday.", "non-contrast sequences", "historical"),
+        ("TECHNIQUE: Post-contrast T1. Non-contrast sequences were obtained previously.", "Non-contrast sequences", "historical"),
         ("TECHNIQUE: Non-contrast sequences: axial T2 and FLAIR. Then gadolinium and axial T1.", "Non-contrast sequences", "affirmed"),
     ],
 )
