@@ -107,6 +107,28 @@ def _sequencing_cues(
     return cues
 
 
+_THEN_OR_LIST = re.compile(r"\b(?:followed\s+by|then|subsequently|thereafter)\b|:", re.IGNORECASE)
+
+
+def _post_cues(
+    text: str, doc: Doc, sent_starts: list[int], ents: list[tuple[Any, ...]], all_modifiers: dict[Any, Any]
+) -> dict[int, int]:
+    """Sentence number -> end of a "followed by"/"then"/":" cue that follows given contrast in it ("15 mL
+    gadoterate IV, followed by axial FLAIR and DWI", "acquired after injection: axial T2, DWI"): the
+    sequences named after the cue were acquired after the contrast."""
+    cues: dict[int, int] = {}
+    for ent, kind, _, end, sent, metadata in ents:
+        if kind != "contrast_administration" or sent in cues or metadata.get("protocol") in ("none", "pre", "pre_and_post"):
+            continue
+        if any(not c.startswith("PHASE") for c, _, _ in all_modifiers.get((ent.start, ent.end), ())):
+            continue  # negated, hypothetical or historical contrast
+        sentence_end = doc[sent_starts[sent]].idx if sent < len(sent_starts) else len(text)
+        cue = _THEN_OR_LIST.search(text, end, sentence_end)
+        if cue is not None:
+            cues[sent] = cue.end()
+    return cues
+
+
 _IMAGED = frozenset({"of", "through", "covering"})
 
 
@@ -134,6 +156,7 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
     sequence_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "sequence"}
     all_modifiers = ext.nlp_coder_modifiers or {}
     sequencing_cues = _sequencing_cues(text, doc, sent_starts, ents, all_modifiers)
+    post_cues = _post_cues(text, doc, sent_starts, ents, all_modifiers)
     evidence: list[Evidence] = []
     for ent, kind, start, end, sent, rule_metadata in ents:
         if kind == NOT_EVIDENCE:
@@ -166,6 +189,9 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
             cue = sequencing_cues.get(sent)
             if cue is not None and end <= cue:
                 attributes["phase"] = "pre"
+            cue = post_cues.get(sent)
+            if cue is not None and start >= cue:
+                attributes["phase"] = "post"
         evidence.append(
             Evidence(
                 kind=kind,

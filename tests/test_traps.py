@@ -153,6 +153,11 @@ def test_dose(report, value, unit):
         ("Axial T1 images were obtained before and after gadolinium.", "T1", "both"),
         ("T1+C shows a ring-enhancing lesion.", "T1+C", "post"),
         ("After administration of 10 mL MultiHance, coronal T1 images were acquired.", "T1", "post"),
+        # the sequences named after a "followed by"/"then"/":" that follows the contrast (70552 lists)
+        ("0.1 MMOL/KG GADOTERATE IV, FOLLOWED BY AXIAL FLAIR, AXIAL DWI AND CORONAL T1.", "FLAIR", "post"),
+        ("15 mL gadoterate IV, then axial DWI and FLAIR.", "DWI", "post"),
+        ("Acquired after 7 mL Gadavist injection: axial T2, DWI and 3D T1.", "T2", "post"),
+        ("Axial T2 and FLAIR, then 7 mL Gadavist, then axial T1.", "FLAIR", "pre"),
     ],
 )
 def test_sequence_phase(report, sequence_text, phase):
