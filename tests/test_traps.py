@@ -158,6 +158,9 @@ def test_dose(report, value, unit):
         ("15 mL gadoterate IV, then axial DWI and FLAIR.", "DWI", "post"),
         ("Acquired after 7 mL Gadavist injection: axial T2, DWI and 3D T1.", "T2", "post"),
         ("Axial T2 and FLAIR, then 7 mL Gadavist, then axial T1.", "FLAIR", "pre"),
+        # "Pre:" / "Post:" labels of a sequence list
+        ("MRI brain w/wo. Pre: T1, T2, FLAIR, DWI. Post: T1 ax/cor after Dotarem.", "FLAIR", "pre"),
+        ("MRI brain w/wo. Pre: T2, FLAIR. Post: T1 ax/cor after Dotarem.", "T1", "post"),
     ],
 )
 def test_sequence_phase(report, sequence_text, phase):
@@ -612,3 +615,8 @@ def test_untitled_report_imaging_only_the_spine_is_out_of_scope_by_rule():
     )
     features = featurize(extract(text), text)
     assert features["derived:untitled_out_of_scope"] and rules_baseline(features) == "out_of_scope"
+
+
+def test_a_dynamic_process_is_not_a_dynamic_sequence():
+    report = "FINDINGS: Evolving infarct. This remains a dynamic process. IMPRESSION: No new infarct."
+    assert not kinds(extract(report), "sequence")
