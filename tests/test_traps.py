@@ -162,7 +162,7 @@ def test_dose(report, value, unit):
         ("MRI brain w/wo. Pre: T1, T2, FLAIR, DWI. Post: T1 ax/cor after Dotarem.", "FLAIR", "pre"),
         ("MRI brain w/wo. Pre: T2, FLAIR. Post: T1 ax/cor after Dotarem.", "T1", "post"),
         # a compact "pre and post" qualifies its own sequence, not the rest of the list after a comma
-        ("TECHNIQUE: 3D MPRAGE pre and post contrast, axial T2, axial FLAIR.", "MPRAGE", "both"),
+        ("TECHNIQUE: 3D MPRAGE pre and post contrast, axial T2, axial FLAIR.", "3D MPRAGE", "both"),
         ("TECHNIQUE: 3D MPRAGE pre and post contrast, axial T2, axial FLAIR.", "FLAIR", "unspecified"),
         ("Technique: pre and post contrast axial and coronal T1.", "T1", "both"),
     ],
