@@ -135,7 +135,6 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
     named_regions: set[str] = set()  # exam regions and modalities named anywhere in this session's sections
     named_modalities: set[str] = set()
     post_named: set[str] = set()  # sequences said to be acquired after contrast, so far
-    imaged_regions: set[str] = set()  # regions named only as imaged by sequences ("T2 images of the thoracic spine")
     for e in items:
         group = section_group(e.section)
         a = e.assertion
@@ -193,8 +192,6 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
             f[f"scope:{group}:{kind}:{key}"] += 1
             if e.attributes.get("named_by") != "sequences":  # the exam as named, not every region imaged
                 (named_modalities if kind == "modality" else named_regions).add(key)
-            elif kind == "region":
-                imaged_regions.add(key)
             if group == "title":
                 (title_modalities if kind == "modality" else title_regions).add(key)
             elif group == "technique" and kind == "modality":
@@ -262,8 +259,6 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
         and (
             bool(named_regions & set(NON_BRAIN_REGIONS) and not brain_named_anywhere(items))
             or bool(named_modalities & set(OTHER_MODALITIES) and not mri_seen)
-            # no exam named at all, and the sequences imaged only another region
-            or bool(not named_regions and imaged_regions & set(NON_BRAIN_REGIONS) and not brain_named_anywhere(items))
         )
     )
     f["derived:n_evidence_log"] = min(len(items), 60) / 60

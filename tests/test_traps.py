@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp_coder import extract, suggest
-from nlp_coder.features import featurize, rules_baseline
+from nlp_coder.features import featurize
 from tests.conftest import find, kinds
 
 CA = "contrast_administration"
@@ -609,16 +609,6 @@ def test_without_shorthand_title_is_still_negated(title):
 def test_pre_contrast_series_named_as_not_done_today_is_not_pre_contrast_imaging(report, span, assertion):
     # 70552: "no unenhanced sequences", "plain sequences not repeated" must not count as pre-contrast imaging
     assert find(extract(report), span, "sequence").assertion == assertion
-
-
-def test_untitled_report_imaging_only_the_spine_is_out_of_scope_by_rule():
-    # no exam named, no brain anywhere: the sequences imaged the thoracic spine
-    text = (
-        "CLINICAL HISTORY: Back pain.\nDESCRIPTION: Sagittal T1, T2 and STIR images of the thoracic spine were "
-        "obtained, after which 15 mL of Dotarem was given and sagittal T1 images were acquired.\nIMPRESSION: T8 lesion."
-    )
-    features = featurize(extract(text), text)
-    assert features["derived:untitled_out_of_scope"] and rules_baseline(features) == "out_of_scope"
 
 
 def test_a_dynamic_process_is_not_a_dynamic_sequence():
