@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from dataclasses import replace
 from typing import Any
 
 from spacy.tokens import Doc, Span
@@ -227,7 +228,7 @@ def _noncontrast_sequences(evidence: list[Evidence], text: str) -> list[Evidence
             and following.section == e.section
             and _PLANE_WORDS.fullmatch(text, e.end, following.start)
         ):
-            out[i] = Evidence(e.kind, e.text, e.start, e.end, e.section, e.assertion, {**e.attributes, "protocol": "pre"})
+            out[i] = replace(e, attributes={**e.attributes, "protocol": "pre"})
     return out
 
 
@@ -250,7 +251,7 @@ def _partial_post(evidence: list[Evidence], text: str) -> list[Evidence]:
             and e.attributes.get("protocol") == "post"
             and _PARTIAL_WORDS.search(text, max(0, e.start - 40), e.start)
         ):
-            e = Evidence(e.kind, e.text, e.start, e.end, e.section, e.assertion, {**e.attributes, "protocol": "post_partial"})
+            e = replace(e, attributes={**e.attributes, "protocol": "post_partial"})
         out.append(e)
     return out
 
@@ -258,7 +259,7 @@ def _partial_post(evidence: list[Evidence], text: str) -> list[Evidence]:
 # "No unenhanced sequences were acquired", "Plain sequences were not repeated", "the non-contrast sequences
 # from 10/07/2023 were used": the pre-contrast series named only to say it is not part of this session.
 _NOT_THIS_SESSION = re.compile(
-    r"\b(?:no|not|none|never|without)\b|n't\b|\b(?:yesterday|earlier|previous(?:ly)?|prior|outside|on file|"
+    r"(?P<negation>\b(?:no|not|none|never|without)\b|n't\b)|\b(?:yesterday|earlier|previous(?:ly)?|prior|outside|on file|"
     r"separately|another|other (?:day|site|facility))\b|\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?",
     re.I,
 )
@@ -276,8 +277,7 @@ def _noncontrast_series_elsewhere(evidence: list[Evidence], text: str) -> list[E
             end = end_match.start() if end_match else len(text)
             cue = _NOT_THIS_SESSION.search(text[start:e.start] + " " + text[e.end : end])
             if cue is not None:
-                assertion = "negated" if re.fullmatch(r"no|not|none|never|without|n't", cue.group(0), re.I) else "historical"
-                e = Evidence(e.kind, e.text, e.start, e.end, e.section, assertion, e.attributes)
+                e = replace(e, assertion="negated" if cue.group("negation") else "historical")
         out.append(e)
     return out
 

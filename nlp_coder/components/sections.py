@@ -172,10 +172,9 @@ def _leading_sections(lead: str) -> list[Section]:
 # An exam name standing alone on its line ("MRI BRAIN W/WO CONTRAST", "Brain MRI - pre and post gad"):
 # it starts with the modality (after at most a region word), has no field label (":") and no verb (prose
 # is not a title). "MR" only in capitals: "Mr J. Smith" is a name.
-_EXAM_LINE = re.compile(
-    r"(?i:(?:brain|head|cranial|cerebral|pituitary|IAC)[ \t]+)?(?:(?i:f?MRI|MRA|MRV|CTA?|PET|magnetic[ \t]+resonance)|MR)\b[^:\n]{0,80}"
-)
-_MODALITY = re.compile(r"\b(?:(?i:f?MRI|MRA|MRV|CTA?|PET|magnetic[ \t]+resonance)|MR)\b")
+_MODALITY_WORD = r"(?:(?i:f?MRI|MRA|MRV|CTA?|PET|magnetic[ \t]+resonance)|MR)\b"
+_EXAM_LINE = re.compile(r"(?i:(?:brain|head|cranial|cerebral|pituitary|IAC)[ \t]+)?" + _MODALITY_WORD + r"[^:\n]{0,80}")
+_MODALITY = re.compile(r"\b" + _MODALITY_WORD)
 _VERB = re.compile(r"\b(?:was|were|is|are|has|had|have|shows?|demonstrates?|performed|obtained|acquired|done)\b", re.I)
 OPENING_LINES = 8
 _CONTENT = frozenset({"technique", "contrast", "findings", "impression", "addendum"})
