@@ -205,7 +205,7 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
             )
         )
     evidence = _noncontrast_series_elsewhere(_partial_post(_noncontrast_sequences(evidence, text), text), text)
-    return _infer_pre_across_sentences(evidence)
+    return _infer_pre_across_sentences(_contrast_withheld(evidence, text))
 
 
 # "Non-contrast axial DWI, FLAIR...": an adjective naming the phase of the sequences that follow it, not a
@@ -279,6 +279,30 @@ def _noncontrast_series_elsewhere(evidence: list[Evidence], text: str) -> list[E
             if cue is not None:
                 e = replace(e, assertion="negated" if cue.group("negation") else "historical")
         out.append(e)
+    return out
+
+
+# "Contrast was omitted", "gadolinium was therefore not obtained": the words a reduced exam is read from
+# ("omitted", "not obtained") said of the contrast itself. The exam done without it is complete (70551,
+# no modifier 52); "the post-contrast sequences were omitted" stays a reduced exam.
+_WITHHELD_GAP = re.compile(r"[\s,]*(?:(?:was|were|is|has been|had been|therefore|thus|then|deliberately|ultimately)[\s,]+)*", re.I)
+
+
+def _contrast_withheld(evidence: list[Evidence], text: str) -> list[Evidence]:
+    """A reduced-exam cue right after a negated mention of the contrast itself (no post-contrast
+    imaging named) is ``abort_type: contrast_withheld``: contrast not given, not a reduced exam."""
+    out = list(evidence)
+    for i, e in enumerate(evidence[1:], 1):
+        before = evidence[i - 1]
+        if (
+            e.kind == "abort"
+            and e.attributes.get("abort_type") == "reduced"
+            and before.kind == "contrast_administration"
+            and before.assertion == "negated"
+            and before.attributes.get("protocol") in (None, "none")
+            and _WITHHELD_GAP.fullmatch(text, before.end, e.start)
+        ):
+            out[i] = replace(e, attributes={**e.attributes, "abort_type": "contrast_withheld"})
     return out
 
 

@@ -614,3 +614,31 @@ def test_pre_contrast_series_named_as_not_done_today_is_not_pre_contrast_imaging
 def test_a_dynamic_process_is_not_a_dynamic_sequence():
     report = "FINDINGS: Evolving infarct. This remains a dynamic process. IMPRESSION: No new infarct."
     assert not kinds(extract(report), "sequence")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cue"),
+    [
+        ("Contrast was omitted given the patient's renal function.", "was omitted"),
+        ("Gadolinium is omitted because of pregnancy.", "omitted"),
+        ("Gadolinium was therefore omitted (eGFR 24).", "omitted"),
+    ],
+)
+def test_contrast_withheld_is_not_a_reduced_exam(sentence, cue):
+    # The sequences without contrast are the whole exam: 70551 with no modifier 52.
+    report = (
+        "MRI BRAIN WITHOUT CONTRAST\n"
+        f"TECHNIQUE: Sagittal T1, axial T2, axial FLAIR, axial DWI. {sentence}\n"
+        "FINDINGS: No acute infarct. No mass effect.\n"
+        "IMPRESSION: No acute intracranial abnormality."
+    )
+    evidence = extract(report)
+    assert find(evidence, cue, "abort").attributes["abort_type"] == "contrast_withheld"
+    assert [e.assertion for e in evidence if e.kind == CA and e.section == "technique"] == ["negated"]
+    result = suggest(report)
+    assert result["code"] == "70551" and result["modifiers"] == []
+
+
+def test_post_contrast_sequences_omitted_is_still_a_reduced_exam():
+    report = "TECHNIQUE: Axial T2 and FLAIR. Gadobutrol 7 mL IV, then axial T1. The remaining post-contrast sequences were omitted."
+    assert find(extract(report), "were omitted", "abort").attributes["abort_type"] == "reduced"
