@@ -88,12 +88,14 @@ def main() -> None:
             for i, text in enumerate(texts):
                 handle.write(json.dumps({"id": f"r{i}", "text": text}) + "\n")
         # A shared machine's speed drifts by 10-20% over minutes: each round measures the baseline and both
-        # worker counts back to back, and the figures below are medians of the rounds' own ratios.
-        for _ in range(args.rounds):
+        # worker counts back to back, and the figures below are medians of the rounds' own ratios. The order
+        # of the two worker counts alternates between rounds (1, 2 then 2, 1), so that a drift within a round
+        # does not always fall on the same one.
+        for number in range(args.rounds):
             # The baseline is slow: it runs on every 10th report, the same mix of reports as the scored run.
             baseline = _measure(_run_medspacy, texts[::10])
             results = {}
-            for workers in (1, 2):
+            for workers in (1, 2) if number % 2 == 0 else (2, 1):
                 seconds, steady, peaks = _score(cli, source, out, workers)
                 assert len(out.read_text().splitlines()) == len(texts)
                 results[workers] = (len(texts) / seconds, steady, peaks)
@@ -101,7 +103,7 @@ def main() -> None:
     print(f"{len(texts)} reports, cpu count {os.cpu_count()}, {len(rounds)} rounds")
     for number, (baseline, results) in enumerate(rounds, 1):
         print(f"round {number}: medspaCy baseline (medspacy.load() + sectionizer, 1 core): {baseline:8.1f} reports/s")
-        for workers, (overall, steady, peaks) in results.items():
+        for workers, (overall, steady, peaks) in sorted(results.items()):
             rss = ", ".join(f"{mb:.0f}" for mb in sorted(peaks.values(), reverse=True))
             print(
                 f"  score --workers {workers}: steady {steady:7.1f} reports/s ({steady / workers / baseline:.1f}x "
