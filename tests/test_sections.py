@@ -72,3 +72,19 @@ def test_exam_title_on_an_opening_line(report, title):
 )
 def test_exam_name_in_prose_is_not_a_title(report, word):
     assert find(extract(report), word).section != "exam"
+
+
+@pytest.mark.parametrize(
+    ("report", "span", "section"),
+    [
+        # a one-line report: the exam name is its first sentence, the rest is what was done and seen
+        ("MRI brain. FLAIR, T2, DWI and post-contrast T1 reviewed. Normal study.", "post-contrast", "body"),
+        ("MRI brain. FLAIR, T2, DWI and post-contrast T1 reviewed. Normal study.", "MRI", "exam"),
+        ("MRI BRAIN W/O. First-episode psychosis. T1/T2/FLAIR/DWI.", "DWI", "body"),
+        # a one-letter abbreviation does not end the title
+        ("MRI BRAIN W. AND W/O CONTRAST\nFINDINGS: Normal.", "CONTRAST", "exam"),
+        ("MRI BRAIN W. CONTRAST. Normal study.", "CONTRAST", "exam"),
+    ],
+)
+def test_title_is_the_first_sentence_of_a_one_line_report(report, span, section):
+    assert find(extract(report), span).section == section

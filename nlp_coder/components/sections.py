@@ -147,6 +147,9 @@ _EXAM_WORDS = re.compile(
     re.I,
 )
 _FIRST_SENTENCE = re.compile(r"[.!?](?:\s|$)")
+# A sentence end before more text on the line: not after a one-letter abbreviation ("W. AND W/O CONTRAST";
+# "W/O." ends a sentence).
+_TITLE_SENTENCE = re.compile(r"(?<!\s[A-Za-z])(?<!^[A-Za-z])[.!?][ \t]+(?=\S)", re.M)
 
 
 def _leading_sections(lead: str) -> list[Section]:
@@ -162,6 +165,11 @@ def _leading_sections(lead: str) -> list[Section]:
         if end is not None and end.end() - first_start <= 100 and _EXAM_WORDS.search(lead, first_start, end.end()):
             return [Section(TITLE, 0, 0, end.end()), Section(BODY, end.end(), end.end(), len(lead))]
     if len(first_line) <= 100 and _EXAM_WORDS.search(first_line):
+        # "MRI brain. FLAIR, T2, DWI and post-contrast T1 reviewed. Normal study.": the exam name is the
+        # first sentence; what follows on the line is the report ("MRI BRAIN W. CONTRAST" has no sentence end).
+        end = _TITLE_SENTENCE.search(lead, first_start, line_end)
+        if end is not None and _EXAM_WORDS.search(lead, first_start, end.end()) and len(lead[end.end() : line_end].split()) >= 2:
+            return [Section(TITLE, 0, 0, end.end()), Section(BODY, end.end(), end.end(), len(lead))]
         out = [Section(TITLE, 0, 0, line_end)]
         if lead[line_end:].strip():
             out.append(Section(BODY, line_end, line_end, len(lead)))
