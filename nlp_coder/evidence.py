@@ -214,21 +214,51 @@ _PHASE_ADJECTIVES = frozenset({"non-contrast", "noncontrast", "non contrast", "u
 _PLANE_WORDS = re.compile(r"(?:[\s,:(]|\b(?:axial|ax|coronal|cor|sagittal|sag|3d|2d|thin|thin-section|volumetric|routine|brain|whole-brain)\b)*", re.I)
 
 
+# "No unenhanced sellar sequences were repeated", "the non-contrast brain protocol was obtained on 01/16",
+# "see the separate report for the non-contrast findings": in a report where contrast was given, a
+# non-contrast adjective before imaging words names the pre-contrast phase too ("a noncontrast exam" or
+# "study" still says no contrast was given).
+_PHASE_NOUN = re.compile(
+    r"(?:[\s,:(]|\b(?:axial|ax|coronal|cor|sagittal|sag|3d|2d|thin|thin-section|volumetric|routine|brain|whole-brain|"
+    r"sellar|pituitary|iac|mri?)\b)*\b(?:imaging|images|sequences?|series|findings|protocol|portion|component|"
+    r"comparison|acquisitions?|phase)\b",
+    re.I,
+)
+_SESSION_SECTIONS = frozenset({"technique", "contrast", "findings", "impression", "body", "addendum"})
+
+
 def _noncontrast_sequences(evidence: list[Evidence], text: str) -> list[Evidence]:
-    """A negated "non-contrast" directly before a sequence name (planes aside) is the pre-contrast phase."""
+    """A negated "non-contrast" directly before a sequence name (planes aside) is the pre-contrast phase;
+    so is one before imaging words ("unenhanced imaging") when the session's contrast was given."""
     out = list(evidence)
-    for i, e in enumerate(evidence[:-1]):
-        following = evidence[i + 1]
-        if (
+    given: bool | None = None  # computed on first need
+    for i, e in enumerate(evidence):
+        if not (
             e.kind == "contrast_administration"
             and e.assertion == "negated"
             and e.attributes.get("protocol") == "none"
             and e.text.lower() in _PHASE_ADJECTIVES
+        ):
+            continue
+        following = evidence[i + 1] if i + 1 < len(evidence) else None
+        if (
+            following is not None
             and following.kind == "sequence"
             and following.section == e.section
             and _PLANE_WORDS.fullmatch(text, e.end, following.start)
         ):
             out[i] = replace(e, attributes={**e.attributes, "protocol": "pre"})
+        elif _PHASE_NOUN.match(text, e.end):
+            if given is None:
+                given = any(
+                    g.kind == "contrast_administration"
+                    and g.assertion == "affirmed"
+                    and g.section in _SESSION_SECTIONS
+                    and g.attributes.get("protocol") in (None, "post", "given", "pre_and_post")
+                    for g in evidence
+                )
+            if given:
+                out[i] = replace(e, attributes={**e.attributes, "protocol": "pre"})
     return out
 
 

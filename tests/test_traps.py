@@ -642,3 +642,28 @@ def test_contrast_withheld_is_not_a_reduced_exam(sentence, cue):
 def test_post_contrast_sequences_omitted_is_still_a_reduced_exam():
     report = "TECHNIQUE: Axial T2 and FLAIR. Gadobutrol 7 mL IV, then axial T1. The remaining post-contrast sequences were omitted."
     assert find(extract(report), "were omitted", "abort").attributes["abort_type"] == "reduced"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span"),
+    [
+        ("No unenhanced sellar sequences were repeated.", "unenhanced"),
+        ("Please see the separate report of 08/02/2023 for the non-contrast findings.", "non-contrast"),
+        ("The non-contrast brain protocol was obtained on 01/16/2024.", "non-contrast"),
+    ],
+)
+def test_noncontrast_imaging_named_in_a_contrast_session_is_the_pre_contrast_phase(sentence, span):
+    # 70552: the non-contrast imaging belongs to another session; it does not say that no contrast was given
+    report = f"TECHNIQUE: 7.5 mL gadobutrol IV, followed by coronal and sagittal post-contrast T1. {sentence}"
+    item = find(extract(report), span, CA)
+    assert (item.assertion, item.attributes["protocol"]) == ("negated", "pre")
+    assert not featurize(extract(report), report).get("derived:conflict")
+
+
+def test_noncontrast_exam_with_contrast_named_is_still_a_conflict():
+    report = (
+        "TECHNIQUE: Sagittal T1, axial T2, FLAIR; post-contrast axial T1 following 7 mL Gadavist.\n"
+        "NOTE: IV infiltrated prior to injection. This is a noncontrast exam."
+    )
+    assert find(extract(report), "noncontrast", CA).attributes["protocol"] == "none"
+    assert featurize(extract(report), report)["derived:conflict"]
