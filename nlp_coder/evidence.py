@@ -30,7 +30,7 @@ HISTORICAL = "HISTORICAL"
 PHASES = {"PHASE_PRE": "pre", "PHASE_POST": "post", "PHASE_BOTH": "both"}
 SECTION_ASSERTION = {"comparison": "historical", "recommendation": "hypothetical"}
 # Kinds that only mean something next to a contrast mention in the same sentence.
-CONTRAST_ATTACHED = frozenset({"contrast_dose", "contrast_route"})
+CONTRAST_ATTACHED = frozenset({"contrast_dose", "contrast_route", "garbled_statement"})
 
 # "Sagittal T1, axial T2 and FLAIR, followed by axial T1 after gadolinium": in a sentence where contrast is
 # given after a sequencing cue, sequences named before the cue were acquired before contrast.

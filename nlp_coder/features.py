@@ -198,7 +198,7 @@ def featurize(evidence: Iterable[Evidence], text: str, sections: Iterable[str] =
                 technique_modalities.add(key)
         elif e.kind == "abort":
             f[f"abort:{e.attributes.get('abort_type')}"] += 1
-        elif e.kind in ("unfilled_field", "contrast_allergy", "session", "other_contrast"):
+        elif e.kind in ("unfilled_field", "contrast_allergy", "session", "other_contrast", "garbled_statement"):
             f[f"{e.kind}:{group}"] += 1
     # Interactions a coder reads directly.
     given = sum(f[f"contrast:{g}:affirmed"] for g in ("technique", "report", "addendum")) + f["sequence:post"]

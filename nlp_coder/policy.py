@@ -22,7 +22,9 @@ def review_triggers(text: str, evidence: Iterable[Evidence], features: Mapping[s
     * ``empty_report``: nothing but whitespace;
     * ``no_exam_evidence``: no sequence, contrast statement or exam type anywhere;
     * ``unfilled_template_field``: a placeholder ("***", "[contrast]") left in the title or technique;
-    * ``report_truncated``: the text stops mid-sentence, so a later technique line or addendum may be missing.
+    * ``report_truncated``: the text stops mid-sentence, so a later technique line or addendum may be missing;
+    * ``garbled_contrast_statement``: a contrast sentence a coder cannot take at its word, the dictation slip
+      "contrast was now administered" (for "not"), in this session's sections.
     """
     items = list(evidence)
     flags: list[str] = []
@@ -34,4 +36,9 @@ def review_triggers(text: str, evidence: Iterable[Evidence], features: Mapping[s
         flags.append("unfilled_template_field")
     if features.get("derived:truncated"):
         flags.append("report_truncated")
+    if any(
+        e.kind == "garbled_statement" and section_group(e.section) in ("title", "technique", "report", "addendum")
+        for e in items
+    ):
+        flags.append("garbled_contrast_statement")
     return flags

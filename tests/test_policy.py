@@ -43,3 +43,29 @@ def test_sign_off_after_a_long_single_paragraph_is_not_truncation():
 )
 def test_cut_off_reports_are_truncated_whatever_words_they_hold(text):
     assert truncated(text)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Contrast was now administered because of the raised creatinine.",
+        "Intravenous gadolinium was now given.",
+    ],
+)
+def test_contrast_was_now_administered_goes_to_review(sentence):
+    # DESIGN §6: "contrast was now administered" is a slip for "not"; a coder has to ask
+    report = (
+        "MRI BRAIN\n"
+        f"TECHNIQUE: Axial T2, FLAIR, DWI and sagittal T1. {sentence}\n"
+        "FINDINGS: No acute infarct. No mass.\n"
+        "IMPRESSION: No acute intracranial abnormality."
+    )
+    result = suggest(report)
+    assert result["status"] == "needs_review"
+    assert "garbled_contrast_statement" in result["flags"]
+    assert [e["text"] for e in result["evidence"] if e["kind"] == "garbled_statement"] == [sentence.split(" now ")[0].split()[-1] + " now " + sentence.split(" now ")[1].split()[0].rstrip(".")]
+
+
+def test_now_without_contrast_is_not_a_garbled_statement():
+    report = "MRI BRAIN\nTECHNIQUE: The patient was now given a sedative. Axial T2, FLAIR and DWI.\nIMPRESSION: Normal."
+    assert "garbled_contrast_statement" not in suggest(report)["flags"]
