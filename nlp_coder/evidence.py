@@ -227,6 +227,18 @@ _PHASE_NOUN = re.compile(
 _SESSION_SECTIONS = frozenset({"technique", "contrast", "findings", "impression", "body", "addendum"})
 
 
+def _contrast_given(evidence: list[Evidence]) -> bool:
+    """Whether a section of this session says contrast was given (an agent, "post-contrast", "with and
+    without contrast")."""
+    return any(
+        g.kind == "contrast_administration"
+        and g.assertion == "affirmed"
+        and g.section in _SESSION_SECTIONS
+        and g.attributes.get("protocol") in (None, "post", "given", "pre_and_post")
+        for g in evidence
+    )
+
+
 def _noncontrast_sequences(evidence: list[Evidence], text: str) -> list[Evidence]:
     """A negated "non-contrast" directly before a sequence name (planes aside) is the pre-contrast phase;
     so is one before imaging words ("unenhanced imaging") when the session's contrast was given."""
@@ -250,13 +262,7 @@ def _noncontrast_sequences(evidence: list[Evidence], text: str) -> list[Evidence
             out[i] = replace(e, attributes={**e.attributes, "protocol": "pre"})
         elif _PHASE_NOUN.match(text, e.end):
             if given is None:
-                given = any(
-                    g.kind == "contrast_administration"
-                    and g.assertion == "affirmed"
-                    and g.section in _SESSION_SECTIONS
-                    and g.attributes.get("protocol") in (None, "post", "given", "pre_and_post")
-                    for g in evidence
-                )
+                given = _contrast_given(evidence)
             if given:
                 out[i] = replace(e, attributes={**e.attributes, "protocol": "pre"})
     return out
@@ -296,18 +302,49 @@ _NOT_THIS_SESSION = re.compile(
 _SENTENCE_END = re.compile(r"[.;!?\n]")
 
 
+# A no-contrast exam of another day: "yesterday's unenhanced study", "an unenhanced MRI performed 2 days
+# earlier", "(see MRI brain without contrast, 04/02)". Cues near the mention only (a header's date is not).
+_OTHER_DAY = re.compile(
+    r"\b(?:yesterday|earlier|previous(?:ly)?|prior(?! to)|outside|separately|last week|the day before|"
+    r"days? (?:before|earlier|ago))\b|\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b",
+    re.I,
+)
+_OTHER_DAY_REACH = 80
+_EXAM_WITHOUT = re.compile(r"\b(?:MRI?|study|exam|examination|scan)\b[^.;\n]{0,20}\bwithout\s*$", re.I)
+
+
 def _noncontrast_series_elsewhere(evidence: list[Evidence], text: str) -> list[Evidence]:
     """A "non-contrast sequences" mention in a sentence that says it was not done in this session (negated,
-    or a date, "yesterday", "outside") is not pre-contrast imaging of the session."""
+    or a date, "yesterday", "outside") is not pre-contrast imaging of the session. Likewise, in a report
+    where contrast was given, a no-contrast exam named with a date or "yesterday" ("yesterday's unenhanced
+    study", "see MRI brain without contrast, 04/02") is another session's exam, not a statement that this
+    one had no contrast: historical."""
     out = []
+    given: bool | None = None  # computed on first need
     for e in evidence:
-        if e.kind == "sequence" and e.attributes.get("sequence") == "noncontrast_series" and e.assertion == "affirmed":
+        series = e.kind == "sequence" and e.attributes.get("sequence") == "noncontrast_series" and e.assertion == "affirmed"
+        exam = (
+            e.kind == "contrast_administration"
+            and e.assertion == "negated"
+            and e.attributes.get("protocol", "none") == "none"
+            and e.section in _SESSION_SECTIONS
+        )
+        if series or exam:
             start = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, e.start - 200), e.start)), default=max(0, e.start - 200))
             end_match = _SENTENCE_END.search(text, e.end)
             end = end_match.start() if end_match else len(text)
-            cue = _NOT_THIS_SESSION.search(text[start:e.start] + " " + text[e.end : end])
-            if cue is not None:
-                e = replace(e, assertion="negated" if cue.group("negation") else "historical")
+            around = text[start : e.start] + " " + text[e.end : end]
+            if series:
+                cue = _NOT_THIS_SESSION.search(around)
+                if cue is not None:
+                    e = replace(e, assertion="negated" if cue.group("negation") else "historical")
+            elif (
+                e.text.lower() in _PHASE_ADJECTIVES or _EXAM_WITHOUT.search(text, max(0, e.start - 30), e.start)
+            ) and _OTHER_DAY.search(text[max(start, e.start - _OTHER_DAY_REACH) : min(end, e.end + _OTHER_DAY_REACH)]):
+                if given is None:
+                    given = _contrast_given(evidence)
+                if given:
+                    e = replace(e, assertion="historical")
         out.append(e)
     return out
 

@@ -667,3 +667,24 @@ def test_noncontrast_exam_with_contrast_named_is_still_a_conflict():
     )
     assert find(extract(report), "noncontrast", CA).attributes["protocol"] == "none"
     assert featurize(extract(report), report)["derived:conflict"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span"),
+    [
+        ("Patient recalled following yesterday's unenhanced study.", "unenhanced"),
+        ("An unenhanced MRI performed 2 days earlier showed a ring-shaped lesion.", "unenhanced"),
+        ("The pre-contrast images were reported separately (see MRI brain without contrast, 04/02).", "contrast"),
+    ],
+)
+def test_noncontrast_exam_of_another_day_is_historical_in_a_post_contrast_session(sentence, span):
+    # 70552: another day's exam without contrast, not a statement that today's had none
+    report = f"MRI BRAIN\n{sentence} Axial and coronal T1 fat-saturated images following 15 mL gadoterate. The lesion enhances."
+    item = find(extract(report), span, CA)
+    assert item.assertion == "historical"
+    assert not featurize(extract(report), report).get("derived:conflict")
+
+
+def test_noncontrast_exam_with_a_date_is_still_negated_when_no_contrast_was_given():
+    report = "MRI BRAIN 04/02/2025\nTECHNIQUE: Noncontrast study, 04/02/2025. Axial T2, FLAIR and DWI.\nIMPRESSION: Normal."
+    assert find(extract(report), "Noncontrast", CA).assertion == "negated"
