@@ -688,3 +688,31 @@ def test_noncontrast_exam_of_another_day_is_historical_in_a_post_contrast_sessio
 def test_noncontrast_exam_with_a_date_is_still_negated_when_no_contrast_was_given():
     report = "MRI BRAIN 04/02/2025\nTECHNIQUE: Noncontrast study, 04/02/2025. Axial T2, FLAIR and DWI.\nIMPRESSION: Normal."
     assert find(extract(report), "Noncontrast", CA).assertion == "negated"
+
+
+@pytest.mark.parametrize(
+    ("report", "span", "kind", "assertion"),
+    [
+        # the order named in an addendum is not what was done
+        (
+            "ADDENDUM: the order was placed as MRI brain w/wo contrast, but it was changed to a non-contrast study.",
+            "w/wo contrast",
+            CA,
+            "hypothetical",
+        ),
+        # a rescheduled exam's contrast is planned, however far it is named from "rescheduling"
+        (
+            "IMPRESSION: Suggest rescheduling in the wide-bore magnet with oral anxiolysis for the full pre- and "
+            "post-contrast IAC protocol.",
+            "pre- and post-contrast",
+            CA,
+            "hypothetical",
+        ),
+        # an exam stopped "for claustrophobia" before contrast had none
+        ("IMPRESSION: Incomplete examination, terminated for claustrophobia prior to contrast.", "terminated for claustrophobia prior to contrast", CA, "negated"),
+        # enhancement that was not assessed was not seen
+        ("IMPRESSION: Dural tail and enhancement characteristics not assessed on this study.", "enhancement", "enhancement", "hypothetical"),
+    ],
+)
+def test_contrast_that_was_not_part_of_this_exam(report, span, kind, assertion):
+    assert find(extract(report), span, kind).assertion == assertion
