@@ -45,11 +45,16 @@ _DOSE = re.compile(
 )
 
 
-def _assertion(kind: str, section: str, categories: set[str], forced: str | None) -> str:
+_STATEMENT = re.compile(r"\b(?:not|no|never|withheld|omitted|declined|terminated|stopped|aborted|discontinued)\b|n't\b", re.I)
+
+
+def _assertion(kind: str, section: str, categories: set[str], forced: str | None, text: str = "") -> str:
     if section in SECTION_ASSERTION and kind != "indication":
         return SECTION_ASSERTION[section]
-    if forced == "negated" and not categories & {HYPOTHETICAL, HISTORICAL}:
-        return forced  # "non-contrast" is negated by its form, unless it was a prior or a planned exam
+    if forced == "negated" and (not categories & {HYPOTHETICAL, HISTORICAL} or _STATEMENT.search(text)):
+        # "non-contrast" is negated by its form, unless it was a prior or a planned exam; "contrast was not
+        # administered" says so itself, whatever the sentence around it ("given the prior reaction, ...")
+        return forced
     if forced and forced != "negated":
         return forced
     if NEGATED in categories:
@@ -200,7 +205,7 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
                 start=start,
                 end=end,
                 section=section,
-                assertion=_assertion(kind, section, categories, forced),
+                assertion=_assertion(kind, section, categories, forced, span_text),
                 attributes=attributes,
             )
         )

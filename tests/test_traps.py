@@ -716,3 +716,16 @@ def test_noncontrast_exam_with_a_date_is_still_negated_when_no_contrast_was_give
 )
 def test_contrast_that_was_not_part_of_this_exam(report, span, kind, assertion):
     assert find(extract(report), span, kind).assertion == assertion
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Given the documented prior reaction, intravenous contrast was not administered.",
+        "Although the study was requested with and without contrast, IV contrast was not administered.",
+    ],
+)
+def test_contrast_not_administered_stays_negated_next_to_a_prior_or_a_request(sentence):
+    # "prior reaction" and "requested" qualify other words; the statement says no contrast was given
+    item = find(extract(f"TECHNIQUE: Axial T2, FLAIR and DWI. {sentence}"), "contrast was not administered", CA)
+    assert item.assertion == "negated"
