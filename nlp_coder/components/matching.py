@@ -99,17 +99,30 @@ def expand_pattern(pattern: TokenPattern, limit: int = MAX_PHRASES) -> tuple[str
     return (attrs.pop() if attrs else "LOWER"), [p for p in phrases if p]
 
 
+# Words too frequent to be anchors: a pattern anchored on "on"/"in" would run on nearly every sentence.
+_FUNCTION_WORDS = frozenset(
+    {"a", "an", "the", "on", "in", "of", "and", "or", "to", "for", "with", "at", "by", "as", "is", "was", "were",
+     "are", "be", "no", "not", "this", "that"}
+)
+
+
 def anchor_words(pattern: TokenPattern) -> list[str] | None:
-    """Lower-cased words one of which any match of ``pattern`` must contain (its first required token
-    that is a closed word set), or None when no token of the pattern is one."""
+    """Lower-cased words one of which any match of ``pattern`` must contain (a required token that is a
+    closed word set: the first one without a function word, else the first), or None when no token of the
+    pattern is one."""
+    candidates = []
     for token in pattern:
         if token.get("OP") not in (None, "1", "+"):
             continue
         for key in ("LOWER", "ORTH", "TEXT"):
             words = _word_set(token.get(key))
             if words is not None:
-                return [w.lower() for w in words]
-    return None
+                candidates.append([w.lower() for w in words])
+                break
+    for words in candidates:
+        if not _FUNCTION_WORDS.intersection(words):
+            return words
+    return candidates[0] if candidates else None
 
 
 class _SharedPhrases:

@@ -74,6 +74,11 @@ def test_anchor_words():
     assert anchor_words([{"LIKE_NUM": True}, {"LOWER": {"IN": ["ml", "cc"]}}]) == ["ml", "cc"]
     assert anchor_words([{"LOWER": "no", "OP": "?"}, {"ORTH": "MS"}]) == ["ms"]
     assert anchor_words([{"LIKE_NUM": True}, {"LOWER": "x", "OP": "!"}]) is None
+    # a function word ("on the post-contrast images") is a poor anchor when a rarer required word exists
+    assert anchor_words([{"LOWER": {"IN": ["on", "in"]}}, {"LOWER": "the", "OP": "?"}, {"LOWER": "post-contrast"}]) == [
+        "post-contrast"
+    ]
+    assert anchor_words([{"LOWER": {"IN": ["on", "in"]}}, {"LOWER": "the", "OP": "?"}]) == ["on", "in"]
 
 
 def test_literals_match_in_any_case():
