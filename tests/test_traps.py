@@ -352,6 +352,8 @@ def test_abort_cues(report, abort_type):
         "The patient returned for post-gadolinium sequences.",
         "No sequences were acquired prior to injection.",
         "Axial FLAIR and 3D T1 were acquired and no images were obtained before the injection.",
+        "MRI BRAIN - POST CONTRAST VOLUME ONLY (SRS follow-up)",
+        "Technique: 7.5 mL Gadovist. Post-contrast MPRAGE only.",
     ],
 )
 def test_post_contrast_only_cues(report):
