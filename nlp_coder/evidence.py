@@ -45,7 +45,9 @@ _DOSE = re.compile(
 )
 
 
-_STATEMENT = re.compile(r"\b(?:not|no|never|withheld|omitted|declined|terminated|stopped|aborted|discontinued)\b|n't\b", re.I)
+_STATEMENT = re.compile(
+    r"\b(?:not|no|never|withheld|omitted|declined|terminated|stopped|aborted|discontinued)\b|n't\b", re.I
+)
 
 
 def _assertion(kind: str, section: str, categories: set[str], forced: str | None, text: str = "") -> str:
@@ -216,7 +218,8 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
 # "Non-contrast axial DWI, FLAIR...": an adjective naming the phase of the sequences that follow it, not a
 # statement that no contrast was given in the session.
 _PHASE_ADJECTIVES = frozenset({"non-contrast", "noncontrast", "non contrast", "unenhanced", "non-enhanced", "nonenhanced"})
-_PLANE_WORDS = re.compile(r"(?:[\s,:(]|\b(?:axial|ax|coronal|cor|sagittal|sag|3d|2d|thin|thin-section|volumetric|routine|brain|whole-brain)\b)*", re.I)
+_PLANES = r"axial|ax|coronal|cor|sagittal|sag|3d|2d|thin|thin-section|volumetric|routine|brain|whole-brain"
+_PLANE_WORDS = re.compile(rf"(?:[\s,:(]|\b(?:{_PLANES})\b)*", re.I)
 
 
 # "No unenhanced sellar sequences were repeated", "the non-contrast brain protocol was obtained on 01/16",
@@ -224,9 +227,8 @@ _PLANE_WORDS = re.compile(r"(?:[\s,:(]|\b(?:axial|ax|coronal|cor|sagittal|sag|3d
 # non-contrast adjective before imaging words names the pre-contrast phase too ("a noncontrast exam" or
 # "study" still says no contrast was given).
 _PHASE_NOUN = re.compile(
-    r"(?:[\s,:(]|\b(?:axial|ax|coronal|cor|sagittal|sag|3d|2d|thin|thin-section|volumetric|routine|brain|whole-brain|"
-    r"sellar|pituitary|iac|mri?)\b)*\b(?:imaging|images|sequences?|series|findings|protocol|portion|component|"
-    r"comparison|acquisitions?|phase)\b",
+    rf"(?:[\s,:(]|\b(?:{_PLANES}|sellar|pituitary|iac|mri?)\b)*"
+    r"\b(?:imaging|images|sequences?|series|findings|protocol|portion|component|comparison|acquisitions?|phase)\b",
     re.I,
 )
 _SESSION_SECTIONS = frozenset({"technique", "contrast", "findings", "impression", "body", "addendum"})
@@ -327,7 +329,9 @@ def _noncontrast_series_elsewhere(evidence: list[Evidence], text: str) -> list[E
     out = []
     given: bool | None = None  # computed on first need
     for e in evidence:
-        series = e.kind == "sequence" and e.attributes.get("sequence") == "noncontrast_series" and e.assertion == "affirmed"
+        series = (
+            e.kind == "sequence" and e.attributes.get("sequence") == "noncontrast_series" and e.assertion == "affirmed"
+        )
         exam = (
             e.kind == "contrast_administration"
             and e.assertion == "negated"
@@ -335,7 +339,8 @@ def _noncontrast_series_elsewhere(evidence: list[Evidence], text: str) -> list[E
             and e.section in _SESSION_SECTIONS
         )
         if series or exam:
-            start = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, e.start - 200), e.start)), default=max(0, e.start - 200))
+            reach = max(0, e.start - 200)
+            start = max((m.end() for m in _SENTENCE_END.finditer(text, reach, e.start)), default=reach)
             end_match = _SENTENCE_END.search(text, e.end)
             end = end_match.start() if end_match else len(text)
             around = text[start : e.start] + " " + text[e.end : end]
@@ -357,7 +362,9 @@ def _noncontrast_series_elsewhere(evidence: list[Evidence], text: str) -> list[E
 # "Contrast was omitted", "gadolinium was therefore not obtained": the words a reduced exam is read from
 # ("omitted", "not obtained") said of the contrast itself. The exam done without it is complete (70551,
 # no modifier 52); "the post-contrast sequences were omitted" stays a reduced exam.
-_WITHHELD_GAP = re.compile(r"[\s,]*(?:(?:was|were|is|has been|had been|therefore|thus|then|deliberately|ultimately)[\s,]+)*", re.I)
+_WITHHELD_GAP = re.compile(
+    r"[\s,]*(?:(?:was|were|is|has been|had been|therefore|thus|then|deliberately|ultimately)[\s,]+)*", re.I
+)
 
 
 def _contrast_withheld(evidence: list[Evidence], text: str) -> list[Evidence]:

@@ -168,7 +168,8 @@ def _leading_sections(lead: str) -> list[Section]:
         # "MRI brain. FLAIR, T2, DWI and post-contrast T1 reviewed. Normal study.": the exam name is the
         # first sentence; what follows on the line is the report ("MRI BRAIN W. CONTRAST" has no sentence end).
         end = _TITLE_SENTENCE.search(lead, first_start, line_end)
-        if end is not None and _EXAM_WORDS.search(lead, first_start, end.end()) and len(lead[end.end() : line_end].split()) >= 2:
+        rest = lead[end.end() : line_end] if end is not None else ""
+        if end is not None and _EXAM_WORDS.search(lead, first_start, end.end()) and len(rest.split()) >= 2:
             return [Section(TITLE, 0, 0, end.end()), Section(BODY, end.end(), end.end(), len(lead))]
         out = [Section(TITLE, 0, 0, line_end)]
         if lead[line_end:].strip():
