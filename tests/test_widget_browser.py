@@ -170,3 +170,22 @@ def test_widget_asks_for_an_api_key_when_the_server_needs_one(tmp_path, browser)
         page.click("#suggest-btn")
         page.wait_for_selector("#report-view mark.ev")
         assert page.inner_text("#code").strip() == "70553"
+
+
+def test_garbled_contrast_statement_is_highlighted_and_explained(server, browser):
+    base, _ = server
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page.goto(base + "/")
+    page.fill(
+        "#report-input",
+        "MRI BRAIN\nTECHNIQUE: Axial T2, FLAIR, DWI and sagittal T1. Contrast was now administered because of "
+        "the raised creatinine.\nIMPRESSION: Normal.",
+    )
+    page.click("#suggest-btn")
+    page.wait_for_selector("#report-view mark.ev")
+    assert page.inner_text("#status").strip().lower().replace("_", " ") == "needs review"
+    mark = page.locator('#report-view mark.ev[data-kind="garbled_statement"]')
+    assert mark.inner_text() == "was now administered"
+    chip = page.locator('[data-flag="garbled_contrast_statement"]')
+    assert "dictation slip" in chip.get_attribute("title")
+    page.close()
