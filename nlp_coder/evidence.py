@@ -94,9 +94,8 @@ def _dose_attributes(text: str) -> dict[str, Any]:
     return {"value": float(match.group("value").replace(",", ".")), "unit": unit}
 
 
-def _metadata(rules: dict[tuple[int, int], Any], ent: Span) -> dict[str, Any]:
-    rule = rules.get((ent.start, ent.end))
-    return rule.metadata if rule is not None else {}
+_NO_METADATA: dict[str, Any] = {}  # read only: copied before any change
+_NO_CATEGORIES: frozenset[str] = frozenset()
 
 
 def _sequencing_cues(
@@ -155,10 +154,20 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
     rules = ext.nlp_coder_target_rules or {}
     sent_starts = ext.nlp_coder_sent_starts or [0]
     text = doc_text(doc)
-    ents = [
-        (ent, ent.label_, ent.start_char, ent.end_char, bisect_right(sent_starts, ent.start), _metadata(rules, ent))
-        for ent in ext.nlp_coder_targets or ()
-    ]
+    ents = []
+    for ent in ext.nlp_coder_targets or ():
+        first, last = ent.start, ent.end
+        rule = rules.get((first, last))
+        ents.append(
+            (
+                ent,
+                ent.label_,
+                ent.start_char,
+                ent.end_char,
+                bisect_right(sent_starts, first),
+                rule.metadata if rule is not None else _NO_METADATA,
+            )
+        )
     contrast_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "contrast_administration"}
     modality_sentences = {sent for _, kind, _, _, sent, meta in ents if kind == "exam_scope" and "modality" in meta}
     sequence_sentences = {sent for _, kind, _, _, sent, _ in ents if kind == "sequence"}
@@ -187,7 +196,7 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
             attributes["named_by"] = "sequences"
         forced = attributes.pop("assertion", None)
         modifiers = all_modifiers.get((ent.start, ent.end), ())
-        categories = {category for category, _, _ in modifiers}
+        categories = {category for category, _, _ in modifiers} if modifiers else _NO_CATEGORIES
         span_text = text[start:end]
         if kind == "sequence":
             attributes.setdefault("phase", _phase(ent, modifiers))
@@ -200,17 +209,8 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
             cue = post_cues.get(sent)
             if cue is not None and start >= cue:
                 attributes["phase"] = "post"
-        evidence.append(
-            Evidence(
-                kind=kind,
-                text=span_text,
-                start=start,
-                end=end,
-                section=section,
-                assertion=_assertion(kind, section, categories, forced, span_text),
-                attributes=attributes,
-            )
-        )
+        assertion = _assertion(kind, section, categories, forced, span_text)
+        evidence.append(Evidence(kind, span_text, start, end, section, assertion, attributes))
     evidence = _noncontrast_series_elsewhere(_partial_post(_noncontrast_sequences(evidence, text), text), text)
     return _infer_pre_across_sentences(_contrast_withheld(evidence, text))
 
