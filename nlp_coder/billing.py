@@ -27,12 +27,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-from nlp_coder.features import section_group
+from nlp_coder.features import CURRENT_GROUPS, section_group
 from nlp_coder.types import Evidence
 
 __all__ = ["BillingPolicy", "billing_extras", "is_billable_icd10cm", "supply_table"]
 
-CURRENT_GROUPS = ("title", "technique", "report", "addendum")
 ORBIT_CODES = {"70551": "70540", "70552": "70542", "70553": "70543"}
 
 

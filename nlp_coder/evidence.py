@@ -37,7 +37,8 @@ CONTRAST_ATTACHED = frozenset({"contrast_dose", "contrast_route", "garbled_state
 # Target rules of this category find phrases that contain an evidence word but are not evidence; being
 # longer, they win over the shorter match and are then dropped.
 NOT_EVIDENCE = "not_evidence"
-_THEN = re.compile(r"\b(?:followed\s+by|then|subsequently|thereafter|after\s+which)\b", re.IGNORECASE)
+_THEN_WORDS = r"followed\s+by|then|subsequently|thereafter"
+_THEN = re.compile(rf"\b(?:{_THEN_WORDS}|after\s+which)\b", re.IGNORECASE)
 
 _DOSE = re.compile(
     r"(?P<value>\d+(?:[.,]\d+)?)\s*(?P<unit>mmol\s*/\s*kg|mmol|ml|mls|cc|milliliters?|millilitres?|mg/kg)",
@@ -114,7 +115,7 @@ def _sequencing_cues(
     return cues
 
 
-_THEN_OR_LIST = re.compile(r"\b(?:followed\s+by|then|subsequently|thereafter)\b|:", re.IGNORECASE)
+_THEN_OR_LIST = re.compile(rf"\b(?:{_THEN_WORDS})\b|:", re.IGNORECASE)
 
 
 def _post_cues(
@@ -211,7 +212,10 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
                 attributes["phase"] = "post"
         assertion = _assertion(kind, section, categories, forced, span_text)
         evidence.append(Evidence(kind, span_text, start, end, section, assertion, attributes))
-    evidence = _noncontrast_series_elsewhere(_partial_post(_noncontrast_sequences(evidence, text), text), text)
+    # (the passes below change only negated mentions, so whether contrast was given holds for all of them)
+    given = _contrast_given(evidence)
+    evidence = _partial_post(_noncontrast_sequences(evidence, text, given), text)
+    evidence = _noncontrast_series_elsewhere(evidence, text, given)
     return _infer_pre_across_sentences(_contrast_withheld(evidence, text))
 
 
@@ -246,11 +250,10 @@ def _contrast_given(evidence: list[Evidence]) -> bool:
     )
 
 
-def _noncontrast_sequences(evidence: list[Evidence], text: str) -> list[Evidence]:
+def _noncontrast_sequences(evidence: list[Evidence], text: str, given: bool) -> list[Evidence]:
     """A negated "non-contrast" directly before a sequence name (planes aside) is the pre-contrast phase;
-    so is one before imaging words ("unenhanced imaging") when the session's contrast was given."""
+    so is one before imaging words ("unenhanced imaging") when the session's contrast was ``given``."""
     out = list(evidence)
-    given: bool | None = None  # computed on first need
     for i, e in enumerate(evidence):
         if not (
             e.kind == "contrast_administration"
@@ -267,11 +270,8 @@ def _noncontrast_sequences(evidence: list[Evidence], text: str) -> list[Evidence
             and _PLANE_WORDS.fullmatch(text, e.end, following.start)
         ):
             out[i] = replace(e, attributes={**e.attributes, "protocol": "pre"})
-        elif _PHASE_NOUN.match(text, e.end):
-            if given is None:
-                given = _contrast_given(evidence)
-            if given:
-                out[i] = replace(e, attributes={**e.attributes, "protocol": "pre"})
+        elif given and _PHASE_NOUN.match(text, e.end):
+            out[i] = replace(e, attributes={**e.attributes, "protocol": "pre"})
     return out
 
 
@@ -320,20 +320,20 @@ _OTHER_DAY_REACH = 80
 _EXAM_WITHOUT = re.compile(r"\b(?:MRI?|study|exam|examination|scan)\b[^.;\n]{0,20}\bwithout\s*$", re.I)
 
 
-def _noncontrast_series_elsewhere(evidence: list[Evidence], text: str) -> list[Evidence]:
+def _noncontrast_series_elsewhere(evidence: list[Evidence], text: str, given: bool) -> list[Evidence]:
     """A "non-contrast sequences" mention in a sentence that says it was not done in this session (negated,
     or a date, "yesterday", "outside") is not pre-contrast imaging of the session. Likewise, in a report
     where contrast was given, a no-contrast exam named with a date or "yesterday" ("yesterday's unenhanced
     study", "see MRI brain without contrast, 04/02") is another session's exam, not a statement that this
-    one had no contrast: historical."""
+    one had no contrast: historical (``given``: this session's contrast was given)."""
     out = []
-    given: bool | None = None  # computed on first need
     for e in evidence:
         series = (
             e.kind == "sequence" and e.attributes.get("sequence") == "noncontrast_series" and e.assertion == "affirmed"
         )
         exam = (
-            e.kind == "contrast_administration"
+            given
+            and e.kind == "contrast_administration"
             and e.assertion == "negated"
             and e.attributes.get("protocol", "none") == "none"
             and e.section in _SESSION_SECTIONS
@@ -351,10 +351,7 @@ def _noncontrast_series_elsewhere(evidence: list[Evidence], text: str) -> list[E
             elif (
                 e.text.lower() in _PHASE_ADJECTIVES or _EXAM_WITHOUT.search(text, max(0, e.start - 30), e.start)
             ) and _OTHER_DAY.search(text[max(start, e.start - _OTHER_DAY_REACH) : min(end, e.end + _OTHER_DAY_REACH)]):
-                if given is None:
-                    given = _contrast_given(evidence)
-                if given:
-                    e = replace(e, assertion="historical")
+                e = replace(e, assertion="historical")
         out.append(e)
     return out
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from nlp_coder.rules import load_genre_cues
 from nlp_coder.types import Evidence
 
-__all__ = ["NON_CONTRAST_SEQUENCES", "SECTION_GROUPS", "featurize", "rules_baseline", "section_group", "title_words"]
+__all__ = ["CURRENT_GROUPS", "NON_CONTRAST_SEQUENCES", "SECTION_GROUPS", "featurize", "rules_baseline", "section_group", "title_words"]
 
 SECTION_GROUPS = {
     "exam": "title",
@@ -41,6 +41,10 @@ NON_CONTRAST_SEQUENCES = frozenset(
 BRAIN_REGIONS = frozenset({"brain", "sella", "iac", "head"})
 NON_BRAIN_REGIONS = ("orbit", "face", "neck", "spine", "tmj", "vessels", "body", "skull")
 OTHER_MODALITIES = ("mra", "mrv", "ct", "fmri", "intraop", "nuclear", "xray", "ultrasound", "catheter_angio")
+
+
+# Section groups that describe this session (the title as ordered, then what was done and seen).
+CURRENT_GROUPS = ("title", "technique", "report", "addendum")
 
 
 def section_group(section: str) -> str:

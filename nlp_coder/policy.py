@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from nlp_coder.features import section_group
+from nlp_coder.features import CURRENT_GROUPS, section_group
 from nlp_coder.types import Evidence
 
 __all__ = ["review_triggers"]
@@ -36,9 +36,6 @@ def review_triggers(text: str, evidence: Iterable[Evidence], features: Mapping[s
         flags.append("unfilled_template_field")
     if features.get("derived:truncated"):
         flags.append("report_truncated")
-    if any(
-        e.kind == "garbled_statement" and section_group(e.section) in ("title", "technique", "report", "addendum")
-        for e in items
-    ):
+    if any(e.kind == "garbled_statement" and section_group(e.section) in CURRENT_GROUPS for e in items):
         flags.append("garbled_contrast_statement")
     return flags
