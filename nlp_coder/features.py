@@ -17,7 +17,15 @@ from functools import lru_cache
 from nlp_coder.rules import load_genre_cues
 from nlp_coder.types import Evidence
 
-__all__ = ["CURRENT_GROUPS", "NON_CONTRAST_SEQUENCES", "SECTION_GROUPS", "featurize", "rules_baseline", "section_group", "title_words"]
+__all__ = [
+    "CURRENT_GROUPS",
+    "NON_CONTRAST_SEQUENCES",
+    "SECTION_GROUPS",
+    "featurize",
+    "rules_baseline",
+    "section_group",
+    "title_words",
+]
 
 SECTION_GROUPS = {
     "exam": "title",
