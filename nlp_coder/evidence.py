@@ -17,9 +17,10 @@ from bisect import bisect_right
 from dataclasses import replace
 from typing import Any
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from nlp_coder.components.sections import doc_text
+from nlp_coder.components.targets import Target
 from nlp_coder.types import Evidence, Extraction, SectionSpan
 
 __all__ = ["doc_to_evidence", "doc_to_extraction"]
@@ -69,7 +70,7 @@ def _assertion(kind: str, section: str, categories: set[str], forced: str | None
     return "affirmed"
 
 
-def _phase(ent: Span, modifiers: list[tuple[str, int, int]]) -> str:
+def _phase(ent: Target, modifiers: list[tuple[str, int, int]]) -> str:
     best: tuple[int, str] | None = None
     for category, mod_start, mod_end in modifiers:
         phase = PHASES.get(category)

@@ -73,7 +73,11 @@ def build_nlp(
     nlp.max_length = MAX_CHARS
     nlp.add_pipe("nlp_coder_sectionizer", config={"rules": str(section_rules) if section_rules else None})
     nlp.add_pipe("nlp_coder_sentences")
-    nlp.add_pipe("nlp_coder_target_matcher", config={"rules": str(target_rules) if target_rules else None})
+    nlp.add_pipe(
+        "nlp_coder_target_matcher",
+        # medspaCy's ConText reads the targets from span groups; ours from the matcher's tuples
+        config={"rules": str(target_rules) if target_rules else None, "span_groups": context_engine == "medspacy"},
+    )
     # Two ConText passes: assertion (negated/hypothetical/historical) and the phase of sequences
     # (pre/post/both). Their cues overlap ("without" negates, "without contrast" marks a pre-contrast
     # sequence) and ConText keeps only the longest of overlapping modifiers, so they cannot share a pass.
@@ -183,10 +187,11 @@ def analyze_many(texts: Iterable[str], nlp: Language | None = None, batch_size: 
 def release(doc: Doc) -> None:
     """Drop what a processed Doc holds of its own spans, once its evidence is read.
 
-    The components leave Spans in ``doc.user_data`` (extensions) and ``doc.spans``, and a Span refers
-    back to its Doc: each Doc is a reference cycle, left for the garbage collector, which then spends
-    more time on a backlog than some pipeline components. Broken here, a Doc is freed as soon as it is
-    dropped.
+    A Span refers back to its Doc, so a Doc holding Spans in ``doc.user_data`` (extensions) or ``doc.spans``
+    is a reference cycle, left for the garbage collector, which then spends more time on a backlog than
+    some pipeline components. The default pipeline keeps none (its targets are tuples); the medspaCy
+    ConText one writes span groups, and a component added later may too. Broken here, a Doc is freed as
+    soon as it is dropped.
     """
     doc.user_data.clear()
     doc.spans.clear()
