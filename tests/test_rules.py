@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from nlp_coder import RuleFileError, build_nlp, extract
-from nlp_coder.rules import load_context_rules, load_section_rules, load_target_rules
+from nlp_coder.rules import load_context_rules, load_genre_cues, load_section_rules, load_target_rules
 
 
 def test_packaged_rules_load():
@@ -53,7 +54,6 @@ def test_custom_target_rules_file(tmp_path):
 
 def test_genre_rate_cues_start_at_a_word():
     # features gate the rate cues on word starts (nlp_coder.features._genre_rate_patterns)
-    from nlp_coder.rules import load_genre_cues
 
     assert all(cue.pattern.startswith(r"\b") for cue in load_genre_cues() if cue.genre != "closing")
 
@@ -77,3 +77,23 @@ def test_no_two_context_rules_match_the_same_words_differently(rules_file):
         for phrase in phrases:
             seen[tuple(phrase)].add((rule.category, rule.direction))
     assert not {words: kinds for words, kinds in seen.items() if len(kinds) > 1}
+
+
+def test_genre_rate_cues_spread_into_one_flat_alternation_match_as_written():
+    # features match the rate cues as one flat, lower-cased alternation (faster); it must find exactly what
+    # the cues as written find case-insensitively, on every corpus text
+    import re
+
+    from nlp_coder.corpus import load_corpus
+    from nlp_coder.features import _flat_branches, _genre_rate_patterns
+
+    assert _flat_branches(r"\b(?:a|(?:x|y)b)c|d") == ["ac", "xbc", "ybc", "d"]
+    assert _flat_branches(r"\b(?:a|b)?c") == ["(?:a|b)?c"]  # a repeated group stays as it is
+    written: dict[str, list[str]] = {}
+    for cue in load_genre_cues():
+        written.setdefault(cue.genre, []).append(f"(?:{cue.pattern})")
+    texts = [r["text"] for r in load_corpus(Path(__file__).parents[1] / "corpus" / "reports.jsonl")]
+    for genre, flat in _genre_rate_patterns().items():
+        as_written = re.compile("|".join(written[genre]), re.IGNORECASE)
+        for text in texts:
+            assert [m.span() for m in flat.finditer(text.lower())] == [m.span() for m in as_written.finditer(text)]
