@@ -51,6 +51,12 @@ def test_negated_contrast(report, span, expected):
     assert report[item.start : item.end] == span
 
 
+@pytest.mark.parametrize("report", ["TECHNIQUE: Standard brain protocol. No IV contrast.", "No IV gadolinium given."])
+def test_route_of_negated_contrast_is_negated_too(report):
+    # "No IV contrast" says no contrast was given by any route: its "IV" is no sign of contrast given
+    assert find(extract(report), "IV", "contrast_route").assertion == "negated"
+
+
 @pytest.mark.parametrize(
     ("report", "span"),
     [
