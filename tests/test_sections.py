@@ -20,6 +20,14 @@ from tests.conftest import find
         ("MRI BRAIN WITHOUT CONTRAST\nAxial T2 and FLAIR images were obtained.", "MRI", "exam"),
         ("Comparison: 2021.\nFindings are normal on T2.", "T2", "body"),
         ("Comparison: MRI 2021 with\ncontrast, T2 unchanged.", "T2", "comparison"),
+        # a blank line ends a one-line field without a full stop: what follows is the report, not the reason
+        ("MR HEAD WO CONTRAST\n\nReason: dizziness, r/o stroke\n\nAx DWI, ax T2, ax FLAIR.\n\nIMP: Negative.", "FLAIR", "body"),
+        ("MR HEAD WO CONTRAST\n\nReason: dizziness, r/o stroke\n\nAx DWI, ax T2, ax FLAIR.\n\nIMP: Negative.", "dizziness", "indication"),
+        # a headerless paragraph's first sentence names the exam only when it is not prose
+        ("The brain was imaged with axial diffusion, FLAIR, T2 and sagittal T1 weighted images. Normal myelination for age. "
+         "No structural abnormality. Impression: normal study.", "FLAIR", "body"),
+        ("CT head w/wo. 70-year-old with a fall, on warfarin, now confused; there is a small subdural collection over the "
+         "left convexity.", "CT head", "exam"),
     ],
 )
 def test_sections(report, span, section):

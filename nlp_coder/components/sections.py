@@ -122,7 +122,8 @@ class Sectionizer:
 
 # Headers that introduce a short field ("Hx: ...", "Comparison: none") rather than a block of text.
 FIELD_CATEGORIES = frozenset({"indication", "comparison", "exam", "other", "clinical"})
-_NEW_STATEMENT = re.compile(r"[.;!?]\s*\r?\n[ \t]*(?=[A-Z0-9])")
+# A sentence end then a new line starting a statement, or a blank line ("Reason: dizziness\n\nAx DWI, T2...").
+_NEW_STATEMENT = re.compile(r"[.;!?]\s*\r?\n[ \t]*(?=[A-Z0-9])|\r?\n[ \t]*\r?\n\s*(?=\S)")
 
 
 def _field_end(text: str, header_end: int, stop: int) -> int | None:
@@ -162,7 +163,12 @@ def _leading_sections(lead: str) -> list[Section]:
     if len(first_line) > 100:
         # A headerless paragraph: its first sentence may still name the exam ("CT head w/wo. 70-year-old...").
         end = _FIRST_SENTENCE.search(lead, first_start, line_end)
-        if end is not None and end.end() - first_start <= 100 and _EXAM_WORDS.search(lead, first_start, end.end()):
+        if (
+            end is not None
+            and end.end() - first_start <= 100
+            and _EXAM_WORDS.search(lead, first_start, end.end())
+            and not _VERB.search(lead, first_start, end.end())  # "The brain was imaged with..." is prose
+        ):
             return [Section(TITLE, 0, 0, end.end()), Section(BODY, end.end(), end.end(), len(lead))]
     if len(first_line) <= 100 and _EXAM_WORDS.search(first_line):
         # "MRI brain. FLAIR, T2, DWI and post-contrast T1 reviewed. Normal study.": the exam name is the
