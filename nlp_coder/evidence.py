@@ -148,6 +148,28 @@ def _imaged_region(doc: Doc, start: int) -> bool:
     return bool(before) and (before[-1] in _IMAGED or (len(before) == 2 and before[0] in _IMAGED and before[1] == "the"))
 
 
+# Modalities that cannot be part of an MRI session. "Described on CT", "again noted on CT", "the mass on the
+# outside CT" refer to another exam; "On the noncontrast CT of the head obtained at 21:05, ..." (a narrated CT
+# report) and "on a 64-slice CT scanner" do not.
+_NON_MR_MODALITIES = frozenset({"ct", "nuclear", "xray", "ultrasound", "catheter_angio"})
+_SEEN = r"seen|described|noted|shown|reported|visible|evident|demonstrated|identified|suspected|detected|appreciated"
+_EARLIER = r"prior|previous|outside|earlier|recent|initial|today'?s|today’s|admission|ed|er|emergency|preceding"
+_ON_ANOTHER_EXAM = re.compile(
+    rf"\b(?:(?:{_SEEN})\s+(?:on|at|by)\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){{0,2}}"
+    rf"|(?:on|at|by|from)\s+(?:the\s+|an?\s+)?(?:{_EARLIER})\s+(?:[\w'’-]+\s+)?)$",
+    re.I,
+)
+_MACHINE = re.compile(r"\s*(?:scanners?|systems?|units?|machines?)\b", re.I)
+
+
+def _other_exam_referred_to(text: str, start: int, end: int, attributes: dict[str, Any]) -> bool:
+    return (
+        attributes.get("modality") in _NON_MR_MODALITIES
+        and _ON_ANOTHER_EXAM.search(text, max(start - 40, 0), start) is not None
+        and _MACHINE.match(text, end) is None
+    )
+
+
 def doc_to_evidence(doc: Doc) -> list[Evidence]:
     """The evidence list of a Doc processed by :func:`nlp_coder.pipeline.build_nlp`."""
     ext = doc._  # one Underscore object for the reads below (each ``doc._`` access builds one)
@@ -212,6 +234,8 @@ def doc_to_evidence(doc: Doc) -> list[Evidence]:
             if cue is not None and start >= cue:
                 attributes["phase"] = "post"
         assertion = _assertion(kind, section, categories, forced, span_text)
+        if kind == "exam_scope" and assertion == "affirmed" and _other_exam_referred_to(text, start, end, attributes):
+            assertion = "historical"
         evidence.append(Evidence(kind, span_text, start, end, section, assertion, attributes))
     # (the passes below change only negated mentions, so whether contrast was given holds for all of them)
     given = _contrast_given(evidence)

@@ -96,3 +96,18 @@ def test_exam_name_in_prose_is_not_a_title(report, word):
 )
 def test_title_is_the_first_sentence_of_a_one_line_report(report, span, section):
     assert find(extract(report), span).section == section
+
+
+@pytest.mark.parametrize(
+    ("report", "assertion"),
+    [
+        ("FINDINGS: The hypodensity described on CT corresponds to a 2 cm T2 lesion.", "historical"),
+        ("FINDINGS: The possible mass on outside CT is a developmental venous anomaly.", "historical"),
+        ("FINDINGS: The meningioma is again noted on CT, 11 mm.", "historical"),
+        # a narrated CT report names its own exam so; so does the machine it ran on
+        ("On the noncontrast CT of the head obtained at 2105 there is a small subdural hematoma.", "affirmed"),
+        ("Axial images were obtained on a 64-slice CT scanner. No hemorrhage.", "affirmed"),
+    ],
+)
+def test_another_exam_referred_to_in_the_report_is_not_this_exam(report, assertion):
+    assert find(extract(report), "CT").assertion == assertion
