@@ -104,6 +104,7 @@ def test_title_is_the_first_sentence_of_a_one_line_report(report, span, section)
         ("FINDINGS: The hypodensity described on CT corresponds to a 2 cm T2 lesion.", "historical"),
         ("FINDINGS: The possible mass on outside CT is a developmental venous anomaly.", "historical"),
         ("FINDINGS: The meningioma is again noted on CT, 11 mm.", "historical"),
+        ("Axial T2, FLAIR and DWI images. Comparison is made to a CT of the head from 2019.", "historical"),
         # a narrated CT report names its own exam so; so does the machine it ran on
         ("On the noncontrast CT of the head obtained at 2105 there is a small subdural hematoma.", "affirmed"),
         ("Axial images were obtained on a 64-slice CT scanner. No hemorrhage.", "affirmed"),
