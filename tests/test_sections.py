@@ -26,6 +26,8 @@ from tests.conftest import find
         # a headerless paragraph's first sentence names the exam only when it is not prose
         ("The brain was imaged with axial diffusion, FLAIR, T2 and sagittal T1 weighted images. Normal myelination for age. "
          "No structural abnormality. Impression: normal study.", "FLAIR", "body"),
+        # an exam name on its own line under the history, heading the report text below it
+        ("HISTORY: 72-year-old with vertigo.\nMRI BRAIN WITHOUT CONTRAST:\nMultiplanar imaging of the brain.", "MRI", "exam"),
         ("CT head w/wo. 70-year-old with a fall, on warfarin, now confused; there is a small subdural collection over the "
          "left convexity.", "CT head", "exam"),
     ],

@@ -232,7 +232,9 @@ def _exam_line(text: str, sections: list[Section]) -> tuple[int, int, int] | Non
                 if s.category in _CONTENT and s.header_start <= line_start:
                     return None  # past the opening
                 if s.header_start <= line_start and line_end <= s.end:
-                    if s.category in (BODY, TITLE) and _EXAM_LINE.fullmatch(line) and not _VERB.search(line):
+                    # (a trailing colon heads the report text below: "MRI BRAIN WITHOUT CONTRAST:")
+                    name = line[:-1].rstrip() if line.endswith(":") else line
+                    if s.category in (BODY, TITLE) and _EXAM_LINE.fullmatch(name) and not _VERB.search(name):
                         return k, line_start, line_end
                     break
         line_start = line_end + 1
