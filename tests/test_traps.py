@@ -171,6 +171,12 @@ def test_dose(report, value, unit):
         ("TECHNIQUE: 3D MPRAGE pre and post contrast, axial T2, axial FLAIR.", "3D MPRAGE", "both"),
         ("TECHNIQUE: 3D MPRAGE pre and post contrast, axial T2, axial FLAIR.", "FLAIR", "unspecified"),
         ("Technique: pre and post contrast axial and coronal T1.", "T1", "both"),
+        # "following <dose> <agent>" after a list qualifies its last item; "post Gd" the sequence after it
+        ("TECH: SAG T1, AX T2, AX FLAIR, AX DWI, AX/COR T1 FOLLOWING 15 CC MAGNEVIST.", "FLAIR", "pre"),
+        ("TECH: SAG T1, AX T2, AX FLAIR, AX DWI, AX/COR T1 FOLLOWING 15 CC MAGNEVIST.", "DWI", "pre"),
+        ("Axial and coronal T1 images were obtained following 15 mL of gadobutrol.", "T1", "post"),
+        ("Axial T1 images through the IACs and axial FLAIR images, obtained after 7 mL of gadobutrol.", "T1", "post"),
+        ("Sequences: post Gd 3D T1, post Gd ax T2 FLAIR, post Gd SWI", "SWI", "post"),
     ],
 )
 def test_sequence_phase(report, sequence_text, phase):
