@@ -26,6 +26,10 @@ from tests.conftest import find
         # a headerless paragraph's first sentence names the exam only when it is not prose
         ("The brain was imaged with axial diffusion, FLAIR, T2 and sagittal T1 weighted images. Normal myelination for age. "
          "No structural abnormality. Impression: normal study.", "FLAIR", "body"),
+        # a header word followed by a date heads a section, without a colon
+        ("IMPRESSION: Normal.\n\nAddendum 09/09/2024 16:55 - technique amended:\nThe patient received 7.5 mL Gadovist IV.",
+         "Gadovist", "addendum"),
+        ("IMPRESSION: Normal. Addendum reviewed with the team, Gadovist noted.", "Gadovist", "impression"),
         # an exam name on its own line under the history, heading the report text below it
         ("HISTORY: 72-year-old with vertigo.\nMRI BRAIN WITHOUT CONTRAST:\nMultiplanar imaging of the brain.", "MRI", "exam"),
         ("CT head w/wo. 70-year-old with a fall, on warfarin, now confused; there is a small subdural collection over the "

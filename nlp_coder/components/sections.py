@@ -64,6 +64,8 @@ def _build_regex(rules: tuple[SectionRuleModel, ...], lower: bool = False) -> re
     )
 
 
+# A date right after a header word ("Addendum 09/09/2024", "Comparison (12.03.2023)").
+_DATE = re.compile(r"[ \t]+\(?\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 # Where a header may start: the start of a line, or after a sentence end on the same line.
 _CANDIDATES = re.compile(r"^|(?<=\n)|(?<=[.!?][ \t])|(?<=[.!?][ \t]{2})")
 
@@ -93,8 +95,9 @@ class Sectionizer:
             tail = match.group("tail")
             key = re.sub(r"\s+", " ", header.lower())
             inline_no_colon = tail.strip() == "" and not _at_line_end(text, match.end())
-            if inline_no_colon and not (header.isupper() and key in self._bare):
-                # "Findings are stable" is prose, not a header; "FINDINGS Stable" is a header.
+            if inline_no_colon and not (header.isupper() and key in self._bare) and not _DATE.match(text, match.end()):
+                # "Findings are stable" is prose, not a header; "FINDINGS Stable" and "Addendum 09/09/2024 16:55 -
+                # technique amended:" are headers.
                 continue
             found.append((self._category[key], match.start("header"), match.end()))
         sections: list[Section] = []
