@@ -57,6 +57,23 @@ def test_jsonl_with_bad_records(tmp_path):
     assert "x" * 50 not in out.read_text()
 
 
+def test_stdin_to_stdout_as_a_pipe():
+    # `... | nlp-coder score - -o - | ...`: one JSON line per record, UTF-8 (the widget-free way to script it)
+    lines = [json.dumps({"id": f"r{i}", "text": text}) for i, text in enumerate(TEXTS)]
+    lines.append(json.dumps({"id": "é1", "text": "IRM cérébrale sans injection. Axial T2, FLAIR — normal."}))
+    cli = shutil.which("nlp-coder") or str(Path(sys.executable).with_name("nlp-coder"))
+    done = subprocess.run(
+        [cli, "score", "-", "-o", "-", "--quiet"],
+        input="\n".join(lines).encode("utf-8"),
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    rows = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines() if line.startswith("{")]
+    assert [row["id"] for row in rows] == ["r0", "r1", "r2", "é1"]
+    assert rows[1]["code"] == "70553"
+
+
 def test_errors_file(tmp_path):
     source, out, errors = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
     _write_jsonl(source, 6)
