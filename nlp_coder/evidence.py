@@ -149,8 +149,8 @@ def _imaged_region(doc: Doc, start: int) -> bool:
 
 
 # Modalities that cannot be part of an MRI session. "Described on CT", "again noted on CT", "the mass on the
-# outside CT", "compared with a CT of the head from 2019" refer to another exam; "On the noncontrast CT of the head obtained at 21:05, ..." (a narrated CT
-# report) and "on a 64-slice CT scanner" do not.
+# outside CT", "compared with a CT of the head from 2019" refer to another exam; "On the noncontrast CT of the
+# head obtained at 21:05, ..." (a narrated CT report) and "on a 64-slice CT scanner" do not.
 _NON_MR_MODALITIES = frozenset({"ct", "nuclear", "xray", "ultrasound", "catheter_angio"})
 _SEEN = r"seen|described|noted|shown|reported|visible|evident|demonstrated|identified|suspected|detected|appreciated"
 _EARLIER = r"prior|previous|outside|earlier|recent|initial|today'?s|today’s|admission|ed|er|emergency|preceding"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 
 from nlp_coder.rules import load_genre_cues
@@ -93,9 +93,10 @@ def _genre_rate_patterns() -> dict[str, re.Pattern[str]]:
     }
 
 
-def _group_end(pattern: str, start: int) -> int:
-    """The index of the ")" closing the group opened at ``start`` (escapes and [...] classes skipped)."""
-    depth, k, in_class = 0, start, False
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth before it) of each character of a regex outside escapes and [...]
+    classes."""
+    depth, k, in_class = 0, 0, False
     while k < len(pattern):
         char = pattern[k]
         if char == "\\":
@@ -105,34 +106,23 @@ def _group_end(pattern: str, start: int) -> int:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return k
+        else:
+            yield k, char, depth
+            depth += (char == "(") - (char == ")")
         k += 1
+
+
+def _group_end(pattern: str) -> int:
+    """The index of the ")" closing the group that opens the pattern."""
+    for k, char, depth in _structure(pattern):
+        if char == ")" and depth == 1:
+            return k
     raise ValueError("unbalanced group in a genre cue")
 
 
 def _top_level_alternatives(pattern: str) -> list[str]:
-    parts, depth, k, start, in_class = [], 0, 0, 0, False
-    while k < len(pattern):
-        char = pattern[k]
-        if char == "\\":
-            k += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-        elif char == "|" and depth == 0:
-            parts.append(pattern[start:k])
-            start = k + 1
-        k += 1
-    return [*parts, pattern[start:]]
+    bounds = [-1, *(k for k, char, depth in _structure(pattern) if char == "|" and depth == 0), len(pattern)]
+    return [pattern[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def _flat_branches(pattern: str) -> list[str]:
@@ -145,7 +135,7 @@ def _flat_branches(pattern: str) -> list[str]:
         pattern = pattern[2:]
     if not pattern.startswith("(?:"):
         return [pattern]
-    end = _group_end(pattern, 0)
+    end = _group_end(pattern)
     rest = pattern[end + 1 :]
     if rest[:1] in ("?", "*", "+", "{"):
         return [pattern]  # a repeated group cannot be spread
